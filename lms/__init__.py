@@ -1,0 +1,77 @@
+"""Lantern: train and certify mental-health peer supporters."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from lms.config import ROOT, ConfigError, build_config
+from lms.extensions import csrf, db, limiter, login_manager, migrate
+
+__all__ = ["ConfigError", "create_app"]
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Lantern app; raise ConfigError with one clear line if settings are wrong."""
+    instance_path = Path(os.environ.get("LMS_INSTANCE_PATH", ROOT / "instance")).resolve()
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(build_config(instance_path, config))
+    instance_path.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    _init_login(app)
+
+    from lms import admin, auth, main
+    from lms.cli import lms_cli
+    from lms.errors import init_errors
+    from lms.security import init_security
+    from lms.templating import init_templating
+
+    for blueprint in (main.bp, auth.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    app.cli.add_command(lms_cli)
+    init_errors(app)
+    init_security(app)
+    init_templating(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from lms.auth.models import load_user_from_session
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user_from_session)
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """Turn on foreign keys, WAL and a busy timeout for every SQLite connection."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA busy_timeout = 15000")
+    if cursor.execute("PRAGMA database_list").fetchone()[2]:
+        # In-memory databases cannot use WAL; file databases always do.
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()

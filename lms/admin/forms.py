@@ -1,0 +1,35 @@
+"""Forms for the admin area."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from lms.auth.models import Role
+
+ROLE_CHOICES = [SelectChoice(Role.TRAINEE.value, "Trainee"),
+                SelectChoice(Role.SUPERVISOR.value, "Supervisor"),
+                SelectChoice(Role.ADMIN.value, "Administrator")]
+
+
+class InviteForm(FlaskForm):
+    """Whom to invite, and in which role."""
+
+    email = EmailField("E-mail address", validators=[
+        DataRequired(), Email(message="Please enter a whole e-mail address, like sam@example.org."),
+        Length(max=254)])
+    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.TRAINEE.value)
+    display_name = StringField(
+        "Name (optional)", validators=[Optional(), Length(max=120)],
+        description="They can change it when they accept the invitation.")
+
+
+class AssignSupervisorForm(FlaskForm):
+    """Which supervisor to assign to a trainee."""
+
+    supervisor_id = SelectField("Supervisor", coerce=int, validators=[DataRequired()])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: it carries only the CSRF token."""

@@ -1,0 +1,143 @@
+"""People management: invitations, deactivation and supervisor assignment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from lms.auth.models import Role, SupervisorAssignment, User, find_user_by_email, new_security_stamp
+from lms.auth.services import AccountError, LinkPurpose, make_account_link
+from lms.extensions import db
+
+
+class PeopleError(AccountError):
+    """A people-management request that cannot be carried out, with the reason."""
+
+
+class DuplicateEmail(PeopleError):
+    """Someone already has this e-mail address."""
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A person created by invitation, and the one-time link to hand to them."""
+
+    user: User
+    link: str
+
+
+def invite_person(
+    email: str, role: Role, invited_by: User | None, display_name: str | None = None
+) -> Invitation:
+    """Create a not-yet-joined account and return its one-time join link."""
+    normalised = email.strip().lower()
+    if find_user_by_email(normalised) is not None:
+        raise DuplicateEmail(f"Someone already has the e-mail address {normalised}.")
+    name = " ".join((display_name or "").split()) or None
+    user = User(email=normalised, role=role, display_name=name,
+                invited_by_id=invited_by.id if invited_by else None)
+    db.session.add(user)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # Two admins inviting the same address at once: the schema keeps one.
+        raise DuplicateEmail(f"Someone already has the e-mail address {normalised}.") from None
+    return Invitation(user, make_account_link(user, LinkPurpose.INVITE))
+
+
+def renew_link(user: User) -> str:
+    """Return a new join link (not joined yet) or reset link (joined), voiding older links."""
+    if not user.is_active:
+        raise PeopleError("This account is deactivated. Reactivate it before sending a link.")
+    user.security_stamp = new_security_stamp()
+    db.session.flush()
+    purpose = LinkPurpose.RESET if user.has_joined else LinkPurpose.INVITE
+    return make_account_link(user, purpose)
+
+
+def set_active(user: User, active: bool, acting_admin: User) -> None:
+    """Deactivate or reactivate an account; nothing of theirs is deleted."""
+    if not active and user.id == acting_admin.id:
+        raise PeopleError("You cannot deactivate your own account.")
+    if not active and user.role is Role.ADMIN and count_active_admins() <= 1:
+        raise PeopleError("This is the last active administrator; invite another one first.")
+    user.is_active = active
+    if not active:
+        # A new stamp ends their sessions and voids any links they were given.
+        user.security_stamp = new_security_stamp()
+    db.session.flush()
+
+
+def count_active_admins() -> int:
+    """Return how many active administrators there are."""
+    query = select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.is_active)
+    return db.session.scalar(query) or 0
+
+
+def assign_supervisor(trainee: User, supervisor: User, assigned_by: User | None) -> None:
+    """Let a supervisor review a trainee's practice."""
+    if trainee.role is not Role.TRAINEE:
+        raise PeopleError("Supervisors can only be assigned to trainees.")
+    if supervisor.role is not Role.SUPERVISOR:
+        raise PeopleError(f"{supervisor.name} is not a supervisor.")
+    if not supervisor.is_active:
+        raise PeopleError(f"{supervisor.name} is deactivated.")
+    if supervisor_is_assigned(trainee, supervisor):
+        raise PeopleError(f"{supervisor.name} already supervises {trainee.name}.")
+    db.session.add(SupervisorAssignment(
+        trainee_id=trainee.id, supervisor_id=supervisor.id,
+        assigned_by_id=assigned_by.id if assigned_by else None,
+    ))
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise PeopleError(f"{supervisor.name} already supervises {trainee.name}.") from None
+
+
+def unassign_supervisor(trainee: User, supervisor: User) -> None:
+    """Stop a supervisor reviewing a trainee; their past sign-offs stay."""
+    assignment = db.session.scalar(select(SupervisorAssignment).filter_by(
+        trainee_id=trainee.id, supervisor_id=supervisor.id))
+    if assignment is None:
+        raise PeopleError(f"{supervisor.name} does not supervise {trainee.name}.")
+    db.session.delete(assignment)
+    db.session.flush()
+
+
+def supervisor_is_assigned(trainee: User, supervisor: User) -> bool:
+    """Return whether the supervisor is assigned to the trainee."""
+    query = select(SupervisorAssignment.id).filter_by(
+        trainee_id=trainee.id, supervisor_id=supervisor.id)
+    return db.session.scalar(query) is not None
+
+
+def trainees_of(supervisor: User) -> list[User]:
+    """Return the trainees assigned to a supervisor, by name."""
+    query = (select(User).join(SupervisorAssignment, SupervisorAssignment.trainee_id == User.id)
+             .where(SupervisorAssignment.supervisor_id == supervisor.id)
+             .order_by(User.display_name, User.email))
+    return list(db.session.scalars(query))
+
+
+def active_supervisors() -> list[User]:
+    """Return the active supervisors, for choosing an assignment."""
+    query = (select(User).where(User.role == Role.SUPERVISOR, User.is_active)
+             .order_by(User.display_name, User.email))
+    return list(db.session.scalars(query))
+
+
+def people_query(search: str = "", role: Role | None = None) -> Select:
+    """Return the select for the people list, filtered by a search and a role."""
+    query = select(User).order_by(User.role, User.display_name, User.email)
+    if role is not None:
+        query = query.where(User.role == role)
+    term = search.strip().lower()
+    if term:
+        pattern = f"%{term}%"
+        query = query.where(or_(User.email.like(pattern),
+                                func.lower(User.display_name).like(pattern)))
+    return query

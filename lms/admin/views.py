@@ -1,0 +1,165 @@
+"""Admin pages: list people, invite, deactivate, and assign supervisors."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from lms.admin import bp
+from lms.admin.forms import ActionForm, AssignSupervisorForm, InviteForm
+from lms.admin.services import (
+    PeopleError,
+    active_supervisors,
+    assign_supervisor,
+    invite_person,
+    people_query,
+    renew_link,
+    set_active,
+    trainees_of,
+    unassign_supervisor,
+)
+from lms.auth.models import Role, User
+from lms.extensions import db
+from lms.roles import role_required
+
+PAGE_SIZE = 50
+
+
+def _person_or_404(user_id: int) -> User:
+    return db.get_or_404(User, user_id)
+
+
+@bp.get("/people")
+@role_required(Role.ADMIN)
+def people() -> str:
+    """List everyone, with a search and a role filter."""
+    search = request.args.get("q", "")[:100]
+    role_value = request.args.get("role", "")
+    role = Role(role_value) if role_value in Role._value2member_map_ else None
+    query = people_query(search, role).options(selectinload(User.supervisors))
+    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/people.html", page=page, search=search, role=role,
+                           roles=list(Role))
+
+
+@bp.route("/people/invite", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def invite() -> str | tuple[str, int]:
+    """Invite a person and show the one-time link to hand to them."""
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            invitation = invite_person(form.email.data or "", Role(form.role.data),
+                                       current_user, form.display_name.data)
+        except PeopleError as error:
+            form.email.errors = [*form.email.errors, str(error)]
+        else:
+            db.session.commit()
+            return render_template("admin/link_ready.html", person=invitation.user,
+                                   link=invitation.link, kind="invitation")
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/invite.html", form=form), status
+
+
+@bp.get("/people/<int:user_id>")
+@role_required(Role.ADMIN)
+def person(user_id: int) -> str:
+    """Show one person, their status, and their supervisors or trainees."""
+    user = _person_or_404(user_id)
+    assign_form = AssignSupervisorForm()
+    assigned_ids = {supervisor.id for supervisor in user.supervisors}
+    assign_form.supervisor_id.choices = [
+        SelectChoice(supervisor.id, f"{supervisor.name} ({supervisor.email})")
+        for supervisor in active_supervisors() if supervisor.id not in assigned_ids
+    ]
+    trainees = trainees_of(user) if user.role is Role.SUPERVISOR else []
+    return render_template("admin/person.html", person=user, assign_form=assign_form,
+                           action_form=ActionForm(), trainees=trainees)
+
+
+def _apply(user: User, action: str) -> Response:
+    """Commit a successful change or flash the reason it was refused."""
+    db.session.commit()
+    flash(action, "success")
+    return redirect(url_for("admin.person", user_id=user.id))
+
+
+@bp.post("/people/<int:user_id>/deactivate")
+@role_required(Role.ADMIN)
+def deactivate(user_id: int) -> Response:
+    """Stop a person from signing in; their records stay."""
+    return _set_active(user_id, active=False)
+
+
+@bp.post("/people/<int:user_id>/reactivate")
+@role_required(Role.ADMIN)
+def reactivate(user_id: int) -> Response:
+    """Let a deactivated person sign in again."""
+    return _set_active(user_id, active=True)
+
+
+def _set_active(user_id: int, active: bool) -> Response:
+    user = _person_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        set_active(user, active, current_user)
+    except PeopleError as error:
+        flash(str(error), "error")
+        return redirect(url_for("admin.person", user_id=user.id))
+    return _apply(user, f"{user.name} is now {'active' if active else 'deactivated'}.")
+
+
+@bp.post("/people/<int:user_id>/link")
+@role_required(Role.ADMIN)
+def new_link(user_id: int) -> str | Response:
+    """Make a fresh join or password-reset link, voiding older ones."""
+    user = _person_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        link = renew_link(user)
+    except PeopleError as error:
+        flash(str(error), "error")
+        return redirect(url_for("admin.person", user_id=user.id))
+    db.session.commit()
+    kind = "password reset" if user.has_joined else "invitation"
+    return render_template("admin/link_ready.html", person=user, link=link, kind=kind)
+
+
+@bp.post("/people/<int:user_id>/supervisors")
+@role_required(Role.ADMIN)
+def add_supervisor(user_id: int) -> Response:
+    """Assign a supervisor to a trainee."""
+    trainee = _person_or_404(user_id)
+    form = AssignSupervisorForm()
+    form.supervisor_id.choices = [SelectChoice(s.id, s.name) for s in active_supervisors()]
+    if not form.validate_on_submit():
+        flash("Please choose a supervisor from the list.", "error")
+        return redirect(url_for("admin.person", user_id=trainee.id))
+    supervisor = _person_or_404(form.supervisor_id.data or 0)
+    try:
+        assign_supervisor(trainee, supervisor, current_user)
+    except PeopleError as error:
+        flash(str(error), "error")
+        return redirect(url_for("admin.person", user_id=trainee.id))
+    return _apply(trainee, f"{supervisor.name} now supervises {trainee.name}.")
+
+
+@bp.post("/people/<int:user_id>/supervisors/<int:supervisor_id>/remove")
+@role_required(Role.ADMIN)
+def remove_supervisor(user_id: int, supervisor_id: int) -> Response:
+    """Unassign a supervisor from a trainee."""
+    trainee = _person_or_404(user_id)
+    supervisor = _person_or_404(supervisor_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        unassign_supervisor(trainee, supervisor)
+    except PeopleError as error:
+        flash(str(error), "error")
+        return redirect(url_for("admin.person", user_id=trainee.id))
+    return _apply(trainee, f"{supervisor.name} no longer supervises {trainee.name}.")

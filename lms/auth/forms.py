@@ -1,0 +1,40 @@
+"""Forms for signing in, joining and resetting a password."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from lms.auth.passwords import MAX_LENGTH, MIN_LENGTH  # rules checked in password_problem
+
+
+class SignInForm(FlaskForm):
+    """E-mail and password."""
+
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice."""
+
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        description=f"At least {MIN_LENGTH} characters. A short phrase of a few words works well.",
+    )
+    confirm = PasswordField(
+        "Type the password again",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+    )
+
+
+class JoinForm(NewPasswordForm):
+    """The name to use, and a password."""
+
+    display_name = StringField(
+        "Your name",
+        validators=[DataRequired(), Length(max=120)],
+        description="As you would like it shown to supervisors and on your certificate.",
+    )

@@ -1,0 +1,117 @@
+"""Account rules: one-time links, joining, resetting and signing in."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from lms.auth.models import User, find_user_by_email, new_security_stamp
+from lms.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from lms.extensions import db
+from lms.models import utcnow
+
+
+class LinkPurpose(StrEnum):
+    """What a one-time account link lets its holder do."""
+
+    INVITE = "invite"
+    RESET = "reset"
+
+
+class AccountError(Exception):
+    """A refusal whose message is safe and kind enough to show the person."""
+
+
+class LinkExpired(AccountError):
+    """The link is older than its seven days."""
+
+
+class LinkInvalid(AccountError):
+    """The link was altered, is for something else, or was already used."""
+
+
+class WeakPassword(AccountError):
+    """The chosen password breaks a strength rule."""
+
+
+class SignInRefused(AccountError):
+    """The e-mail and password do not open an active account."""
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="lantern.account-link")
+
+
+def make_account_link(user: User, purpose: LinkPurpose) -> str:
+    """Return an absolute one-time link for the user to join or reset their password."""
+    token = _serializer().dumps({"u": user.id, "s": user.security_stamp, "p": purpose.value})
+    base_url = current_app.config["LMS_BASE_URL"]
+    return f"{base_url}/{purpose.value}/{token}"
+
+
+def read_account_link(token: str, purpose: LinkPurpose) -> User:
+    """Return the user a one-time link belongs to, or raise why it cannot be used."""
+    max_age = current_app.config["INVITE_MAX_AGE_SECONDS"]
+    try:
+        data = _serializer().loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise LinkExpired(
+            "This link has expired. Links last seven days: please ask your program "
+            "administrator for a new one."
+        ) from None
+    except BadSignature:
+        raise LinkInvalid(
+            "This link is not valid. Please check that you copied all of it, or ask your "
+            "program administrator for a new one."
+        ) from None
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or data.get("p") != purpose.value:
+        raise LinkInvalid("This link is not valid. Please ask your administrator for a new one.")
+    if user.security_stamp != data.get("s"):
+        raise LinkInvalid(
+            "This link has already been used, or a newer link has replaced it. "
+            "If you have set your password, you can sign in."
+        )
+    if not user.is_active:
+        raise LinkInvalid("This account has been closed. Please contact your administrator.")
+    if purpose is LinkPurpose.INVITE and user.has_joined:
+        raise LinkInvalid("You have already joined with this link. Please sign in.")
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Set a new password after checking it, voiding earlier links and sessions."""
+    problem = password_problem(password, user.email)
+    if problem:
+        raise WeakPassword(problem)
+    user.password_hash = hash_password(password)
+    user.security_stamp = new_security_stamp()
+    db.session.flush()
+
+
+def accept_invitation(user: User, display_name: str, password: str) -> None:
+    """Let an invited person join with their chosen name and password."""
+    name = " ".join(display_name.split())
+    if not name:
+        raise AccountError("Please tell us the name you would like to use.")
+    user.display_name = name
+    set_password(user, password)
+    user.joined_at = utcnow()
+    db.session.flush()
+
+
+def authenticate(email: str, password: str) -> User:
+    """Return the active user with this e-mail and password, or raise SignInRefused."""
+    user = find_user_by_email(email)
+    if user is None or not verify_password(user.password_hash, password):
+        raise SignInRefused("That e-mail and password do not match an account. Please try again.")
+    if not user.is_active:
+        raise SignInRefused(
+            "This account has been deactivated. Please contact your program administrator."
+        )
+    if needs_rehash(user.password_hash or ""):
+        user.password_hash = hash_password(password)
+        db.session.flush()
+    return user

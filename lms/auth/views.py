@@ -1,0 +1,111 @@
+"""Sign-in, sign-out, and the one-time join and reset pages."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from lms.auth import bp
+from lms.auth.forms import JoinForm, NewPasswordForm, SignInForm
+from lms.auth.services import (
+    AccountError,
+    LinkPurpose,
+    accept_invitation,
+    authenticate,
+    read_account_link,
+    set_password,
+)
+from lms.extensions import db, limiter
+
+
+def _sign_in_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _posted_email() -> str:
+    return "sign-in:" + request.form.get("email", "").strip().lower()
+
+
+def safe_next_url(target: str | None) -> str:
+    """Return a same-site path to go to after signing in, never another host."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("main.home")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"], key_func=_posted_email)
+def sign_in() -> str | Response:
+    """Show the sign-in form and sign the person in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        try:
+            user = authenticate(form.email.data or "", form.password.data or "")
+        except AccountError as error:
+            form.form_errors.append(str(error))
+        else:
+            login_user(user)
+            db.session.commit()
+            return redirect(safe_next_url(request.args.get("next")))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("auth/sign_in.html", form=form), status
+
+
+@bp.post("/sign-out")
+@login_required
+def sign_out() -> Response:
+    """Sign the person out."""
+    logout_user()
+    flash("You have signed out. Take care.", "info")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def join(token: str) -> str | Response | tuple[str, int]:
+    """Let an invited person choose their name and password."""
+    try:
+        user = read_account_link(token, LinkPurpose.INVITE)
+    except AccountError as error:
+        return render_template("auth/link_problem.html", message=str(error)), 410
+    form = JoinForm()
+    if request.method == "GET" and user.display_name:
+        form.display_name.data = user.display_name
+    if form.validate_on_submit():
+        try:
+            accept_invitation(user, form.display_name.data or "", form.password.data or "")
+        except AccountError as error:
+            form.password.errors = [*form.password.errors, str(error)]
+        else:
+            db.session.commit()
+            logout_user()
+            login_user(user)
+            flash(f"Welcome to Lantern, {user.display_name}. You are signed in.", "success")
+            return redirect(url_for("main.home"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/join.html", form=form, user=user), status
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str) -> str | Response | tuple[str, int]:
+    """Let a person with a reset link choose a new password."""
+    try:
+        user = read_account_link(token, LinkPurpose.RESET)
+    except AccountError as error:
+        return render_template("auth/link_problem.html", message=str(error)), 410
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            set_password(user, form.password.data or "")
+        except AccountError as error:
+            form.password.errors = [*form.password.errors, str(error)]
+        else:
+            db.session.commit()
+            logout_user()
+            flash("Your password has been changed. Please sign in with it.", "success")
+            return redirect(url_for("auth.sign_in"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/reset.html", form=form, user=user), status

@@ -1,0 +1,89 @@
+"""The `flask --app wsgi lms ...` commands."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from lms.admin.services import PeopleError, assign_supervisor, invite_person
+from lms.auth.models import Role, User, find_user_by_email
+from lms.auth.services import accept_invitation, set_password
+from lms.extensions import db
+from lms.models import utcnow
+
+lms_cli = AppGroup("lms", help="Lantern administration commands.")
+
+DEMO_PEOPLE = (
+    ("admin@example.org", "Alex Rivera", Role.ADMIN),
+    ("supervisor@example.org", "Sam Okafor", Role.SUPERVISOR),
+    ("trainee@example.org", "Jordan Lee", Role.TRAINEE),
+)
+
+
+@lms_cli.command("create-user")
+@click.option("--email", required=True, help="Their e-mail address (must be new).")
+@click.option("--name", required=True, help="Their name; they can change it when joining.")
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+def create_user(email: str, name: str, role: str) -> None:
+    """Create an account and print its one-time invite link (valid for 7 days)."""
+    try:
+        invitation = invite_person(email, Role(role), invited_by=None, display_name=name)
+    except PeopleError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Invited {invitation.user.email} as {role}. Hand them this one-time link:")
+    click.echo(invitation.link)
+
+
+@lms_cli.command("demo")
+@click.option("--force", is_flag=True, help="Seed even if the database already has people.")
+def demo(force: bool) -> None:
+    """Seed a demo admin, supervisor and trainee, and print their logins."""
+    people = db.session.scalar(select(func.count()).select_from(User)) or 0
+    if people and not force:
+        raise click.ClickException(
+            f"The database already has {people} people; refusing to add demo accounts. "
+            "Use --force to add them anyway (existing demo accounts get new passwords)."
+        )
+    logins = []
+    for email, name, role in DEMO_PEOPLE:
+        password = "demo-" + secrets.token_urlsafe(12)
+        user = find_user_by_email(email)
+        if user is None:
+            user = invite_person(email, role, invited_by=None, display_name=name).user
+            accept_invitation(user, name, password)
+        else:
+            user.is_active = True
+            set_password(user, password)
+            user.joined_at = user.joined_at or utcnow()
+        logins.append((role.value, email, password))
+    trainee, supervisor = find_user_by_email(DEMO_PEOPLE[2][0]), find_user_by_email(
+        DEMO_PEOPLE[1][0])
+    assert trainee is not None and supervisor is not None
+    try:
+        assign_supervisor(trainee, supervisor, assigned_by=None)
+    except PeopleError:
+        pass  # already assigned by an earlier seed
+    db.session.commit()
+    text = "\n".join(f"  {role:<10} {email:<24} {password}" for role, email, password in logins)
+    _demo_logins_file().write_text(text + "\n")
+    _demo_logins_file().chmod(0o600)
+    click.echo("Demo accounts (also saved in instance/demo-logins.txt):\n" + text)
+
+
+@lms_cli.command("demo-logins")
+def demo_logins() -> None:
+    """Print the demo logins saved by the last `lms demo`."""
+    path = _demo_logins_file()
+    if not path.exists():
+        raise click.ClickException("No demo accounts have been seeded here yet.")
+    click.echo("Demo accounts:\n" + path.read_text().rstrip())
+
+
+def _demo_logins_file() -> Path:
+    return Path(current_app.instance_path) / "demo-logins.txt"

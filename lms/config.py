@@ -1,0 +1,108 @@
+"""Settings from LMS_* environment variables, validated before anything else starts."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return the Flask config from the environment, then the overrides, validated."""
+    env = os.environ
+    overrides = dict(overrides or {})
+    environment = overrides.pop("LMS_ENV", env.get("LMS_ENV", "development"))
+    if overrides.get("TESTING"):
+        environment = "testing"
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"LMS_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}")
+
+    base_url = env.get("LMS_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    config: dict[str, Any] = {
+        "LMS_ENV": environment,
+        "LMS_BASE_URL": base_url,
+        "LMS_REDIS_URL": env.get("LMS_REDIS_URL") or None,
+        "LMS_COURSES_DIR": env.get("LMS_COURSES_DIR", str(ROOT / "courses")),
+        "SQLALCHEMY_DATABASE_URI": env.get("LMS_DATABASE_URL")
+        or f"sqlite:///{instance_path / 'lantern.sqlite3'}",
+        "SECRET_KEY": env.get("LMS_SECRET_KEY") or None,
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "INVITE_MAX_AGE_SECONDS": 7 * 24 * 3600,
+        "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+    }
+    config.update(overrides)
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    database_url = config["SQLALCHEMY_DATABASE_URI"]
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(database_url))
+
+    https = urlsplit(config["LMS_BASE_URL"]).scheme == "https"
+    config["SESSION_COOKIE_SECURE"] = https
+    config["REMEMBER_COOKIE_SECURE"] = https
+    config["PREFERRED_URL_SCHEME"] = "https" if https else "http"
+    config.setdefault(
+        "RATELIMIT_STORAGE_URI", config["LMS_REDIS_URL"] or "memory://"
+    )
+
+    if not config["SECRET_KEY"]:
+        if environment == "production":
+            raise ConfigError(
+                "LMS_SECRET_KEY is not set; production needs a long random value "
+                '(for example: python3 -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )
+        config["SECRET_KEY"] = development_secret_key(instance_path)
+    return config
+
+
+def normalise_database_url(url: str) -> str:
+    """Check the database URL and pin PostgreSQL to the psycopg 3 driver."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ConfigError(
+            f"LMS_DATABASE_URL is not a database URL: {url!r} "
+            "(expected sqlite:///path or postgresql://user@host/db)"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if backend != "sqlite":
+        raise ConfigError(
+            f"LMS_DATABASE_URL uses {backend!r}; Lantern supports sqlite and postgresql"
+        )
+    return url
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """Return engine options: a busy timeout on SQLite, liveness checks on PostgreSQL."""
+    if make_url(url).get_backend_name() == "sqlite":
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True}
+
+
+def development_secret_key(instance_path: Path) -> str:
+    """Return the development secret key, generating it once into instance/."""
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()

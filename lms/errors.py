@@ -1,0 +1,59 @@
+"""Friendly error pages that say what happened and what to do next."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: ("Something in that request was not right",
+          "The form may have expired or been sent twice. Please go back, reload the page "
+          "and try again. Nothing was changed."),
+    403: ("This page is not available to you",
+          "Your account does not have access to this page. If you think it should, "
+          "please ask your program administrator."),
+    404: ("We could not find that page",
+          "The link may be mistyped or out of date. Nothing is wrong with your account."),
+    405: ("That action is not available here",
+          "Please go back and use the buttons on the page."),
+    409: ("That change could not be made",
+          "The record changed in the meantime. Please reload the page to see it as it is now."),
+    410: ("This link can no longer be used", "Please ask for a new link."),
+    413: ("That file is too large", "Please choose a smaller file."),
+    429: ("Please slow down a little",
+          "There have been too many attempts in a short time. Please wait a minute "
+          "and try again."),
+    500: ("Something went wrong on our side",
+          "We could not finish that request and nothing was saved. Please try again "
+          "in a moment. If it keeps happening, tell your program administrator."),
+    503: ("Lantern is briefly unavailable",
+          "We cannot reach our database right now. Nothing you entered was lost on our side; "
+          "please try again in a few minutes."),
+}
+
+
+def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
+    """Render the friendly page for an HTTP status code."""
+    title, advice = MESSAGES.get(code, MESSAGES[500])
+    return render_template("errors/error.html", code=code, title=title, advice=advice,
+                           detail=detail), code
+
+
+def init_errors(app: Flask) -> None:
+    """Register the friendly pages for every HTTP error."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        return render_error(400, "The form's security token was missing or out of date.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        code = error.code or 500
+        if code == 429:
+            return render_error(429)
+        return render_error(code)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError) -> tuple[str, int]:
+        return render_error(500)

@@ -1,0 +1,20 @@
+"""The start page: what each person can do next."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from lms.admin.services import trainees_of
+from lms.auth.models import Role
+from lms.main import bp
+
+
+@bp.get("/")
+def home() -> str | Response:
+    """Send visitors to sign in, and show signed-in people their start page."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.sign_in"))
+    trainees = trainees_of(current_user) if current_user.role is Role.SUPERVISOR else []
+    return render_template("main/home.html", trainees=trainees, Role=Role)

@@ -1,0 +1,148 @@
+"""Shared fixtures: one app per database, each test isolated in a rolled-back transaction."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from lms import create_app
+from lms.auth.models import Role, User
+from lms.extensions import db, limiter
+from tests.factories import make_user
+
+DATABASES = {"sqlite": None}
+if os.environ.get("LMS_TEST_DATABASE_URL"):
+    DATABASES["postgresql"] = os.environ["LMS_TEST_DATABASE_URL"]
+
+PASSWORD = "a calm river at dusk"
+
+
+def build_test_app(database_url: str, **overrides: Any) -> Flask:
+    """Create an app configured for tests on the given database."""
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "LMS_BASE_URL": "http://localhost",
+        "SERVER_NAME": "localhost",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session", params=list(DATABASES))
+def app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
+    """Return an app whose schema exists once per session, on SQLite and PostgreSQL."""
+    url = DATABASES[request.param] or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    app = build_test_app(url)
+    app.config["TEST_DATABASE"] = request.param
+    with app.app_context():
+        if request.param == "sqlite":
+            # Let SQLAlchemy emit BEGIN itself so SAVEPOINTs work on pysqlite (style.md §11).
+            @event.listens_for(db.engine, "connect")
+            def _no_pysqlite_transactions(dbapi_connection: Any, _record: Any) -> None:
+                dbapi_connection.isolation_level = None
+
+            @event.listens_for(db.engine, "begin")
+            def _emit_begin(connection: Any) -> None:
+                connection.exec_driver_sql("BEGIN")
+
+        db.session.session_factory.configure(join_transaction_mode="create_savepoint")
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _push_request_context() -> Iterator[None]:
+    """Stop pytest-flask sharing one request context (and one db.session) across requests."""
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _db_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Run each database test inside one outer transaction that is rolled back."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    limiter.reset()
+    with app.app_context():
+        engines = db.engines
+    saved = []
+    for key, engine in engines.items():
+        connection = engine.connect()
+        transaction = connection.begin()
+        engines[key] = connection
+        saved.append((key, engine, connection, transaction))
+    yield
+    for key, engine, connection, transaction in saved:
+        transaction.rollback()
+        connection.close()
+        engines[key] = engine
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[None]:
+    """Push an app context for tests that use the database directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def people(app: Flask) -> dict[str, int]:
+    """Create one joined person per role, the supervisor assigned; return their ids by role."""
+    from lms.admin.services import assign_supervisor
+
+    # Its own app context, closed again: a context left pushed would be shared by every
+    # test-client request (style.md §11) and hide a missing commit.
+    with app.app_context():
+        admin = make_user(Role.ADMIN, "admin@example.org", "Alex Admin")
+        supervisor = make_user(Role.SUPERVISOR, "supervisor@example.org", "Sam Supervisor")
+        trainee = make_user(Role.TRAINEE, "trainee@example.org", "Jordan Trainee")
+        assign_supervisor(trainee, supervisor, admin)
+        db.session.commit()
+        ids = {"admin": admin.id, "supervisor": supervisor.id, "trainee": trainee.id}
+        db.session.remove()
+    return ids
+
+
+def get_user(user_id: int) -> User:
+    """Load a person inside the current app context."""
+    user = db.session.get(User, user_id)
+    assert user is not None
+    return user
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    """Return the CSRF token from the form on a page."""
+    page = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+@pytest.fixture
+def sign_in(client: FlaskClient) -> Callable[[str], Any]:
+    """Return a helper that signs the client in as the person with this e-mail."""
+
+    def _sign_in(email: str, password: str = PASSWORD) -> Any:
+        token = csrf_token(client, "/sign-in")
+        return client.post("/sign-in", data={"email": email, "password": password,
+                                             "csrf_token": token})
+
+    return _sign_in

@@ -1,0 +1,58 @@
+"""Security headers, CSRF and the friendly error pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from lms.extensions import db
+from tests.conftest import build_test_app
+
+
+def test_every_response_has_security_headers(client):
+    for url in ("/sign-in", "/no-such-page", "/static/lantern.css"):
+        with client.get(url) as response:
+            headers = response.headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_post_without_csrf_token_gets_friendly_400(app, people, client):
+    response = client.post("/sign-in", data={"email": "admin@example.org",
+                                             "password": "a calm river at dusk"})
+    assert response.status_code == 400
+    assert "security token" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("code", [400, 403, 404, 405, 429, 500])
+def test_error_pages_are_friendly(app, code):
+    from lms.errors import render_error
+
+    with app.test_request_context():
+        html, status = render_error(code)
+    assert status == code
+    assert "<h1>" in html and "Go to the start page" in html
+    assert "Traceback" not in html
+
+
+def test_unexpected_exception_shows_friendly_500(tmp_path):
+    app = build_test_app(f"sqlite:///{tmp_path / 'x.db'}", PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/boom")
+    def boom() -> str:
+        raise RuntimeError("kaboom")
+
+    with app.app_context():
+        db.create_all()
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Something went wrong on our side" in body and "kaboom" not in body
+
+
+def test_session_cookie_is_httponly_and_lax(app, people, client, sign_in):
+    response = sign_in("trainee@example.org")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
