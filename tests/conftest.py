@@ -24,6 +24,15 @@ if os.environ.get("LMS_TEST_DATABASE_URL"):
 PASSWORD = "a calm river at dusk"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """In CI, refuse to run without PostgreSQL and Redis rather than skip their tests."""
+    if os.environ.get("LMS_REQUIRE_ALL_SUITES"):
+        missing = [name for name in ("LMS_TEST_DATABASE_URL", "LMS_TEST_REDIS_URL")
+                   if not os.environ.get(name)]
+        if missing:
+            raise pytest.UsageError(f"LMS_REQUIRE_ALL_SUITES is set but {missing} are not")
+
+
 def build_test_app(database_url: str, **overrides: Any) -> Flask:
     """Create an app configured for tests on the given database."""
     config = {
@@ -92,6 +101,12 @@ def _db_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
         transaction.rollback()
         connection.close()
         engines[key] = engine
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    """Return a CLI runner for `flask lms ...` commands."""
+    return app.test_cli_runner()
 
 
 @pytest.fixture

@@ -1,0 +1,58 @@
+"""Sign-in limits are shared between app servers through Redis."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import pytest
+import redis
+
+from lms.extensions import db
+from tests.conftest import PASSWORD, build_test_app, csrf_token
+from tests.factories import make_user
+
+REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL")
+requires_redis = pytest.mark.skipif(
+    not REDIS_URL and not os.environ.get("LMS_REQUIRE_ALL_SUITES"),
+    reason="LMS_TEST_REDIS_URL is not set (setup.sh and CI set it)",
+)
+
+
+@requires_redis
+def test_two_servers_share_sign_in_limits_through_redis(tmp_path):
+    assert REDIS_URL, "LMS_TEST_REDIS_URL must be set in CI"
+    database = f"sqlite:///{tmp_path / 'shared.db'}"
+    prefix = f"lantern-test-{secrets.token_hex(4)}"
+    servers = [build_test_app(database, RATELIMIT_STORAGE_URI=REDIS_URL,
+                              RATELIMIT_KEY_PREFIX=prefix, LOGIN_RATE_LIMIT="4 per minute")
+               for _ in range(2)]
+    with servers[0].app_context():
+        db.create_all()
+        from lms.auth.models import Role
+
+        make_user(Role.TRAINEE, "shared@example.org", "Shared Person")
+        db.session.commit()
+    clients = [server.test_client() for server in servers]
+    statuses = []
+    for attempt in range(5):
+        client = clients[attempt % 2]
+        token = csrf_token(client, "/sign-in")
+        statuses.append(client.post("/sign-in", data={
+            "email": "shared@example.org", "password": "wrong guess here", "csrf_token": token,
+        }).status_code)
+    # Four attempts were spread over two servers; the fifth is refused on either.
+    assert statuses == [400, 400, 400, 400, 429]
+    token = csrf_token(clients[1], "/sign-in")
+    response = clients[1].post("/sign-in", data={"email": "shared@example.org",
+                                                 "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 429
+    # The counters must live in Redis itself, where every server host can see them.
+    store = redis.Redis.from_url(REDIS_URL)
+    keys = store.keys(f"*{prefix}*")
+    assert keys, "no rate-limit counters were written to Redis"
+    store.delete(*keys)
+    store.close()
+    for server in servers:
+        with server.app_context():
+            db.engine.dispose()

@@ -1,0 +1,160 @@
+"""Real-browser harness: the real app on a free port, driven by Debian's chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+SERIOUS = {"serious", "critical"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in this folder as a browser test."""
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.e2e)
+
+
+@dataclass
+class LiveServer:
+    """A running Lantern with its own database, and the demo logins seeded into it."""
+
+    url: str
+    env: dict[str, str]
+    logins: dict[str, tuple[str, str]]
+
+    def flask(self, *args: str) -> str:
+        """Run a `flask --app wsgi` command against this server's database."""
+        result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args],
+                                cwd=ROOT, env=self.env, capture_output=True, text=True,
+                                timeout=120, check=True)
+        return result.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Start the real app under gunicorn on a free 127.0.0.1 port with a fresh database."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    instance = tmp_path_factory.mktemp("e2e-instance")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "LMS_INSTANCE_PATH": str(instance), "LMS_BASE_URL": url,
+           "LMS_ENV": "development", "LMS_DATABASE_URL": f"sqlite:///{instance / 'e2e.sqlite3'}"}
+    env.pop("LMS_REDIS_URL", None)
+    server = LiveServer(url, env, {})
+    server.flask("db", "upgrade")
+    output = server.flask("lms", "demo")
+    for role, email, password in re.findall(r"^\s+(\w+)\s+(\S+@\S+)\s+(\S+)$", output, re.M):
+        server.logins[role] = (email, password)
+    assert set(server.logins) == {"admin", "supervisor", "trainee"}, output
+    log_path = instance / "server.log"
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+         "--access-logfile", "-", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/sign-in", timeout=2).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                log.close()
+                pytest.fail(f"Lantern did not start:\n{log_path.read_text()}")
+            time.sleep(0.2)
+    yield server
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Launch Debian's chromium once for the whole session."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class AccessiblePage:
+    """A page wrapper that runs axe-core on every page it lands on."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.axe = Axe()
+        self.checked: list[str] = []
+        self.csp_errors: list[str] = []
+        page.on("console", self._watch_console)
+
+    def _watch_console(self, message: object) -> None:
+        text = getattr(message, "text", "")
+        if "Content Security Policy" in text:
+            self.csp_errors.append(text)
+
+    def goto(self, path: str) -> None:
+        """Open a page and check it."""
+        self.page.goto(self.base_url + path)
+        self.check()
+
+    def check(self) -> None:
+        """Fail on any serious or critical accessibility violation on the current page."""
+        self.page.wait_for_load_state()
+        results = self.axe.run(self.page)
+        bad = [v for v in results.response["violations"] if v.get("impact") in SERIOUS]
+        assert not bad, f"{self.page.url}: " + "; ".join(
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
+            for v in bad)
+        self.checked.append(self.page.url)
+
+    def sign_in(self, email: str, password: str) -> None:
+        """Sign in through the form."""
+        self.goto("/sign-in")
+        self.page.get_by_label("E-mail").fill(email)
+        self.page.get_by_label("Password").fill(password)
+        self.page.get_by_role("button", name="Sign in").click()
+        self.check()
+
+    def sign_out(self) -> None:
+        """Sign out with the header button."""
+        self.page.get_by_role("button", name="Sign out").click()
+        self.check()
+
+
+@pytest.fixture
+def web(browser: Browser, live_server: LiveServer) -> Iterator[AccessiblePage]:
+    """Return a fresh browser context, checked with axe on every page."""
+    context = browser.new_context()
+    page = context.new_page()
+    wrapper = AccessiblePage(page, live_server.url)
+    yield wrapper
+    context.close()
+    assert not wrapper.csp_errors, wrapper.csp_errors

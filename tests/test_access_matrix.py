@@ -1,0 +1,88 @@
+"""Every route against every role: a route missing from ACCESS fails the suite."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from lms.extensions import db
+from tests.conftest import get_user
+
+ROLES = ("anonymous", "trainee", "supervisor", "admin")
+SIGN_IN = "sign-in"  # anonymous visitors are redirected to the sign-in page
+
+#: endpoint -> (method, expected outcome for anonymous, trainee, supervisor, admin).
+#: An int is a status code; SIGN_IN is a redirect to the sign-in page.
+ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
+    "static": ("GET", (200, 200, 200, 200)),
+    "main.home": ("GET", (302, 200, 200, 200)),
+    "auth.sign_in": ("GET", (200, 302, 302, 302)),
+    "auth.sign_out": ("POST", (SIGN_IN, 302, 302, 302)),
+    "auth.join": ("GET", (410, 410, 410, 410)),
+    "auth.reset": ("GET", (410, 410, 410, 410)),
+    "admin.people": ("GET", (SIGN_IN, 403, 403, 200)),
+    "admin.invite": ("GET", (SIGN_IN, 403, 403, 200)),
+    "admin.person": ("GET", (SIGN_IN, 403, 403, 200)),
+    "admin.deactivate": ("POST", (SIGN_IN, 403, 403, 302)),
+    "admin.reactivate": ("POST", (SIGN_IN, 403, 403, 302)),
+    "admin.new_link": ("POST", (SIGN_IN, 403, 403, 200)),
+    "admin.add_supervisor": ("POST", (SIGN_IN, 403, 403, 302)),
+    "admin.remove_supervisor": ("POST", (SIGN_IN, 403, 403, 302)),
+}
+
+
+def sample_arguments(people: dict[str, int]) -> dict[str, Any]:
+    """Return a value for every URL variable used by any route."""
+    return {
+        "user_id": people["trainee"],
+        "supervisor_id": people["supervisor"],
+        "token": "not-a-real-token",
+        "filename": "lantern.css",
+    }
+
+
+def endpoints(app: Flask) -> list[str]:
+    """Return every endpoint the app serves."""
+    return sorted({rule.endpoint for rule in app.url_map.iter_rules()})
+
+
+def test_every_route_is_in_the_matrix(app):
+    missing = [endpoint for endpoint in endpoints(app) if endpoint not in ACCESS]
+    assert not missing, f"add these endpoints to ACCESS in {__file__}: {missing}"
+    stale = [endpoint for endpoint in ACCESS if endpoint not in endpoints(app)]
+    assert not stale, f"remove these endpoints from ACCESS: {stale}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(ACCESS))
+def test_route_access(app, people, client, endpoint, role):
+    method, outcomes = ACCESS[endpoint]
+    expected = outcomes[ROLES.index(role)]
+    rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
+    assert method in rule.methods, f"{endpoint} does not accept {method}"
+    values = sample_arguments(people)
+    with app.test_request_context():
+        from flask import url_for
+
+        url = url_for(endpoint, **{name: values[name] for name in rule.arguments})
+    if role != "anonymous":
+        with app.app_context():
+            user = get_user(people[role])
+            session_id = user.get_id()
+            db.session.remove()
+        with client.session_transaction() as session:
+            session["_user_id"] = session_id
+            session["_fresh"] = True
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        response = client.open(url, method=method)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+    if expected == SIGN_IN:
+        assert response.status_code == 302, (endpoint, role, response.status_code)
+        assert response.headers["Location"].startswith("/sign-in"), response.headers["Location"]
+    else:
+        assert response.status_code == expected, (endpoint, role, response.status_code)
+    response.close()
