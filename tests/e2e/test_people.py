@@ -55,7 +55,8 @@ def test_invite_accept_and_assign_supervisor(web, live_server):
     web.goto("/admin/people?q=casey")
     web.page.get_by_role("link", name="Casey New").click()
     web.check()
-    web.page.get_by_label("Supervisor", exact=True).select_option(label="Sam Okafor (supervisor@example.org)")
+    supervisor_field = web.page.get_by_label("Supervisor", exact=True)
+    supervisor_field.select_option(label="Sam Okafor (supervisor@example.org)")
     web.page.get_by_role("button", name="Assign supervisor").click()
     web.check()
     expect(web.page.get_by_text("Sam Okafor now supervises Casey New")).to_be_visible()
@@ -88,7 +89,8 @@ def test_reset_link(web, live_server):
 
 
 def test_accessibility_check_catches_a_bad_page(web):
-    web.page.set_content("<html><body><main><input type='text'><img src='x.png'></main></body></html>")
+    web.page.set_content(
+        "<html><body><main><input type='text'><img src='x.png'></main></body></html>")
     try:
         web.check()
     except AssertionError as error:
