@@ -12,14 +12,16 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from lms.catalog.content import ContentError
+from lms.catalog.loader import load_catalog
 from lms.config import ROOT, ConfigError, build_config
 from lms.extensions import csrf, db, limiter, login_manager, migrate
 
-__all__ = ["ConfigError", "create_app"]
+__all__ = ["ConfigError", "ContentError", "create_app"]
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the Lantern app; raise ConfigError with one clear line if settings are wrong."""
+    """Build the Lantern app; raise ConfigError or ContentError saying what is wrong."""
     instance_path = Path(os.environ.get("LMS_INSTANCE_PATH", ROOT / "instance")).resolve()
     app = Flask(
         __name__,
@@ -36,13 +38,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     _init_login(app)
 
-    from lms import admin, auth, main
+    # Content is loaded, checked and rendered once here; broken content stops start-up.
+    app.extensions["lantern.catalog"] = load_catalog(
+        Path(app.config["LMS_COURSES_DIR"]),
+        module_url=lambda program, module: f"/programs/{program}/{module}",
+    )
+
+    from lms import admin, auth, learning, main
     from lms.cli import lms_cli
     from lms.errors import init_errors
     from lms.security import init_security
     from lms.templating import init_templating
 
-    for blueprint in (main.bp, auth.bp, admin.bp):
+    for blueprint in (main.bp, auth.bp, admin.bp, learning.bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(lms_cli)
     init_errors(app)

@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from lms.admin.services import PeopleError, assign_supervisor, invite_person
 from lms.auth.models import Role, User, find_user_by_email
 from lms.auth.services import accept_invitation, set_password
+from lms.catalog.checker import check_path
 from lms.extensions import db
+from lms.learning.services import enroll, get_catalog, programs_of
 from lms.models import utcnow
 
 lms_cli = AppGroup("lms", help="Lantern administration commands.")
@@ -29,10 +31,12 @@ DEMO_PEOPLE = (
 @click.option("--email", required=True, help="Their e-mail address (must be new).")
 @click.option("--name", required=True, help="Their name; they can change it when joining.")
 @click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
-def create_user(email: str, name: str, role: str) -> None:
+@click.option("--program", default=None, help="Program slug for a trainee (default: the first).")
+def create_user(email: str, name: str, role: str, program: str | None) -> None:
     """Create an account and print its one-time invite link (valid for 7 days)."""
     try:
-        invitation = invite_person(email, Role(role), invited_by=None, display_name=name)
+        invitation = invite_person(email, Role(role), invited_by=None, display_name=name,
+                                   program_slug=program)
     except PeopleError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
@@ -61,6 +65,8 @@ def demo(force: bool) -> None:
             user.is_active = True
             set_password(user, password)
             user.joined_at = user.joined_at or utcnow()
+            if role is Role.TRAINEE and not programs_of(user):
+                enroll(user, next(iter(get_catalog().programs)))
         logins.append((role.value, email, password))
     trainee, supervisor = find_user_by_email(DEMO_PEOPLE[2][0]), find_user_by_email(
         DEMO_PEOPLE[1][0])
@@ -74,6 +80,23 @@ def demo(force: bool) -> None:
     _demo_logins_file().write_text(text + "\n")
     _demo_logins_file().chmod(0o600)
     click.echo("Demo accounts (also saved in instance/demo-logins.txt):\n" + text)
+
+
+courses_cli = AppGroup("courses", help="Course content commands.")
+lms_cli.add_command(courses_cli)
+
+
+@courses_cli.command("check")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+def check_courses(path: Path | None) -> None:
+    """Check course content and print every problem as path:line: message."""
+    target = path or Path(current_app.config["LMS_COURSES_DIR"])
+    problems = check_path(target)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"{target}: no problems found.")
 
 
 @lms_cli.command("demo-logins")

@@ -121,6 +121,7 @@ def app_ctx(app: Flask) -> Iterator[None]:
 def people(app: Flask) -> dict[str, int]:
     """Create one joined person per role, the supervisor assigned; return their ids by role."""
     from lms.admin.services import assign_supervisor
+    from lms.learning.services import enroll
 
     # Its own app context, closed again: a context left pushed would be shared by every
     # test-client request (style.md §11) and hide a missing commit.
@@ -129,6 +130,7 @@ def people(app: Flask) -> dict[str, int]:
         supervisor = make_user(Role.SUPERVISOR, "supervisor@example.org", "Sam Supervisor")
         trainee = make_user(Role.TRAINEE, "trainee@example.org", "Jordan Trainee")
         assign_supervisor(trainee, supervisor, admin)
+        enroll(trainee, "foundations")
         db.session.commit()
         ids = {"admin": admin.id, "supervisor": supervisor.id, "trainee": trainee.id}
         db.session.remove()

@@ -30,16 +30,32 @@ ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
     "admin.new_link": ("POST", (SIGN_IN, 403, 403, 200)),
     "admin.add_supervisor": ("POST", (SIGN_IN, 403, 403, 302)),
     "admin.remove_supervisor": ("POST", (SIGN_IN, 403, 403, 302)),
+    "learning.module_page": ("GET", (SIGN_IN, 200, 200, 200)),
+    "learning.mark_module_read": ("POST", (SIGN_IN, 302, 403, 403)),
+    "learning.start_quiz": ("POST", (SIGN_IN, 302, 403, 403)),
+    "learning.quiz_attempt": ("GET", (SIGN_IN, 200, 403, 403)),
+    "learning.quiz_result": ("GET", (SIGN_IN, 302, 403, 403)),
 }
 
 
-def sample_arguments(people: dict[str, int]) -> dict[str, Any]:
-    """Return a value for every URL variable used by any route."""
+def sample_arguments(app: Flask, people: dict[str, int]) -> dict[str, Any]:
+    """Return a value for every URL variable used by any route, creating records as needed."""
+    from lms.learning.services import get_catalog, start_attempt
+
+    with app.app_context():
+        module = get_catalog().program("foundations").module("active-listening")
+        attempt = start_attempt(get_user(people["trainee"]), module)
+        db.session.commit()
+        attempt_id = attempt.id
+        db.session.remove()
     return {
         "user_id": people["trainee"],
         "supervisor_id": people["supervisor"],
         "token": "not-a-real-token",
         "filename": "lantern.css",
+        "program_slug": "foundations",
+        "module_slug": "active-listening",
+        "attempt_id": attempt_id,
     }
 
 
@@ -62,7 +78,7 @@ def test_route_access(app, people, client, endpoint, role):
     expected = outcomes[ROLES.index(role)]
     rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
     assert method in rule.methods, f"{endpoint} does not accept {method}"
-    values = sample_arguments(people)
+    values = sample_arguments(app, people)
     with app.test_request_context():
         from flask import url_for
 

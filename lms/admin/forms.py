@@ -23,6 +23,8 @@ class InviteForm(FlaskForm):
     display_name = StringField(
         "Name (optional)", validators=[Optional(), Length(max=120)],
         description="They can change it when they accept the invitation.")
+    program = SelectField("Program (for trainees)", validators=[Optional()],
+                          description="Trainees are enrolled in this program.")
 
 
 class AssignSupervisorForm(FlaskForm):

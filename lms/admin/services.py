@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.auth.models import Role, SupervisorAssignment, User, find_user_by_email, new_security_stamp
 from lms.auth.services import AccountError, LinkPurpose, make_account_link
 from lms.extensions import db
+from lms.learning.services import enroll, get_catalog
 
 
 class PeopleError(AccountError):
@@ -29,9 +30,10 @@ class Invitation:
 
 
 def invite_person(
-    email: str, role: Role, invited_by: User | None, display_name: str | None = None
+    email: str, role: Role, invited_by: User | None, display_name: str | None = None,
+    program_slug: str | None = None,
 ) -> Invitation:
-    """Create a not-yet-joined account and return its one-time join link."""
+    """Create a not-yet-joined account (a trainee enrolled) and return its join link."""
     normalised = email.strip().lower()
     if find_user_by_email(normalised) is not None:
         raise DuplicateEmail(f"Someone already has the e-mail address {normalised}.")
@@ -45,6 +47,12 @@ def invite_person(
     except IntegrityError:
         # Two admins inviting the same address at once: the schema keeps one.
         raise DuplicateEmail(f"Someone already has the e-mail address {normalised}.") from None
+    if role is Role.TRAINEE:
+        catalog = get_catalog()
+        slug = program_slug or next(iter(catalog.programs), None)
+        if slug is None or slug not in catalog.programs:
+            raise PeopleError("Please choose a program for the trainee.")
+        enroll(user, slug)
     return Invitation(user, make_account_link(user, LinkPurpose.INVITE))
 
 

@@ -23,6 +23,7 @@ from lms.admin.services import (
 )
 from lms.auth.models import Role, User
 from lms.extensions import db
+from lms.learning.services import get_catalog
 from lms.roles import role_required
 
 PAGE_SIZE = 50
@@ -50,10 +51,13 @@ def people() -> str:
 def invite() -> str | tuple[str, int]:
     """Invite a person and show the one-time link to hand to them."""
     form = InviteForm()
+    form.program.choices = [SelectChoice(program.slug, program.title)
+                            for program in get_catalog()]
     if form.validate_on_submit():
         try:
             invitation = invite_person(form.email.data or "", Role(form.role.data),
-                                       current_user, form.display_name.data)
+                                       current_user, form.display_name.data,
+                                       form.program.data or None)
         except PeopleError as error:
             form.email.errors = [*form.email.errors, str(error)]
         else:

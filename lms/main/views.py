@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from lms.admin.services import trainees_of
 from lms.auth.models import Role
+from lms.learning.services import dashboard, programs_of
 from lms.main import bp
 
 
@@ -16,5 +17,10 @@ def home() -> str | Response:
     """Send visitors to sign in, and show signed-in people their start page."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.sign_in"))
-    trainees = trainees_of(current_user) if current_user.role is Role.SUPERVISOR else []
-    return render_template("main/home.html", trainees=trainees, Role=Role)
+    context: dict[str, object] = {"Role": Role}
+    if current_user.role is Role.SUPERVISOR:
+        context["trainees"] = trainees_of(current_user)
+    elif current_user.role is Role.TRAINEE:
+        context["programs"] = [(program, dashboard(current_user, program))
+                               for program in programs_of(current_user)]
+    return render_template("main/home.html", **context)

@@ -1,0 +1,1 @@
+"""Course content as code: load, check and serve programs and modules from `courses/`."""

@@ -1,0 +1,264 @@
+"""Learning rules: enrolment, reading progress and quiz attempts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from lms.auth.models import User
+from lms.catalog.content import Catalog, Module, Program
+from lms.extensions import db
+from lms.learning import quiz
+from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
+from lms.models import utcnow
+
+
+class LearningError(Exception):
+    """A refusal whose message is kind enough to show the trainee."""
+
+
+class QuizUnavailable(LearningError):
+    """No new attempt may start now (attempts used up, or a pause after a failed one)."""
+
+
+class MissingAnswers(LearningError):
+    """Some drawn questions have no answer yet; nothing was recorded."""
+
+    def __init__(self, numbers: list[int]) -> None:
+        self.numbers = numbers
+        listed = ", ".join(str(number) for number in numbers)
+        plural = "s" if len(numbers) > 1 else ""
+        super().__init__(f"You have not answered question{plural} {listed} yet. "
+                         "Your other answers are still selected.")
+
+
+def get_catalog() -> Catalog:
+    """Return the course content loaded at start-up."""
+    return current_app.extensions["lantern.catalog"]
+
+
+def enroll(user: User, program_slug: str) -> Enrollment:
+    """Enrol a trainee in a program, once."""
+    get_catalog().program(program_slug)  # KeyError for an unknown program
+    existing = db.session.scalar(select(Enrollment).filter_by(user_id=user.id,
+                                                              program_slug=program_slug))
+    if existing:
+        return existing
+    enrollment = Enrollment(user_id=user.id, program_slug=program_slug)
+    db.session.add(enrollment)
+    db.session.flush()
+    return enrollment
+
+
+def programs_of(user: User) -> list[Program]:
+    """Return the programs a person is enrolled in that still exist in the content."""
+    catalog = get_catalog()
+    slugs = db.session.scalars(select(Enrollment.program_slug).filter_by(user_id=user.id)
+                               .order_by(Enrollment.enrolled_at, Enrollment.id))
+    return [catalog.program(slug) for slug in slugs if slug in catalog.programs]
+
+
+def program_of(user: User) -> Program | None:
+    """Return the person's first program, or None when they are not enrolled."""
+    programs = programs_of(user)
+    return programs[0] if programs else None
+
+
+def is_enrolled(user: User, program: Program) -> bool:
+    """Return whether the person is enrolled in the program."""
+    query = select(Enrollment.id).filter_by(user_id=user.id, program_slug=program.slug)
+    return db.session.scalar(query) is not None
+
+
+def progress_by_module(user: User, program: Program) -> dict[str, ModuleProgress]:
+    """Return the trainee's progress rows for a program, by module slug, in one query."""
+    rows = db.session.scalars(select(ModuleProgress).filter_by(user_id=user.id,
+                                                               program_slug=program.slug))
+    return {row.module_slug: row for row in rows}
+
+
+def _progress_row(user: User, module: Module) -> ModuleProgress:
+    row = db.session.scalar(select(ModuleProgress).filter_by(
+        user_id=user.id, program_slug=module.program_slug, module_slug=module.slug))
+    if row is None:
+        row = ModuleProgress(user_id=user.id, program_slug=module.program_slug,
+                             module_slug=module.slug)
+        db.session.add(row)
+    return row
+
+
+def mark_read(user: User, module: Module) -> None:
+    """Record that the trainee has read the lesson (the first time counts)."""
+    row = _progress_row(user, module)
+    row.read_at = row.read_at or utcnow()
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class QuizStatus:
+    """Where a trainee stands with a module's quiz."""
+
+    attempts_used: int
+    attempts_left: int | None  # None means unlimited
+    open_attempt: QuizAttempt | None
+    available_from: datetime | None  # set while a pause after a failed attempt runs
+    passed: bool
+    best_score: int | None
+    last_attempt: QuizAttempt | None
+
+    @property
+    def can_start(self) -> bool:
+        """Return whether a new attempt may start now."""
+        return self.open_attempt is None and self.attempts_left != 0 and not self.available_from
+
+
+def quiz_status(user: User, module: Module, now: datetime | None = None) -> QuizStatus:
+    """Return the trainee's attempts, limits and pause for a module's quiz."""
+    now = now or utcnow()
+    attempts = list(db.session.scalars(
+        select(QuizAttempt).filter_by(user_id=user.id, program_slug=module.program_slug,
+                                      module_slug=module.slug).order_by(QuizAttempt.number)))
+    submitted = [attempt for attempt in attempts if attempt.submitted_at is not None]
+    open_attempt = next((a for a in attempts if a.submitted_at is None), None)
+    limit = module.quiz.max_attempts
+    left = None if limit == 0 else max(limit - len(submitted), 0)
+    last = submitted[-1] if submitted else None
+    available_from = None
+    if last is not None and not last.passed and last.submitted_at is not None:
+        resume = last.submitted_at + timedelta(minutes=module.quiz.cooldown_minutes)
+        available_from = resume if resume > now else None
+    scores = [attempt.score for attempt in submitted if attempt.score is not None]
+    return QuizStatus(
+        attempts_used=len(submitted), attempts_left=left, open_attempt=open_attempt,
+        available_from=available_from, passed=any(a.passed for a in submitted),
+        best_score=max(scores) if scores else None, last_attempt=last,
+    )
+
+
+def start_attempt(user: User, module: Module, now: datetime | None = None) -> QuizAttempt:
+    """Start a new attempt, or return the one already open (a double click starts one)."""
+    status = quiz_status(user, module, now)
+    if status.open_attempt is not None:
+        return status.open_attempt
+    if status.attempts_left == 0:
+        raise QuizUnavailable("You have used all the attempts for this quiz. Please talk to "
+                              "your supervisor or program administrator about what comes next.")
+    if status.available_from is not None:
+        raise QuizUnavailable(
+            f"Take a short break before trying again: the quiz opens again at "
+            f"{status.available_from:%H:%M} UTC. Re-reading the lesson in the meantime helps.")
+    attempt = QuizAttempt(
+        user_id=user.id, program_slug=module.program_slug, module_slug=module.slug,
+        number=status.attempts_used + 1, content_version=module.version,
+        drawn=quiz.draw(module), started_at=now or utcnow(),
+    )
+    db.session.add(attempt)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # Another request opened an attempt at the same moment; use that one.
+        reopened = quiz_status(user, module, now).open_attempt
+        if reopened is None:
+            raise
+        return reopened
+    return attempt
+
+
+def submit_attempt(attempt: QuizAttempt, module: Module, answers: dict[str, list[str]],
+                   now: datetime | None = None) -> quiz.Grade:
+    """Grade and record an attempt once; a repeated submission records nothing new."""
+    drawn = quiz.resolve(module, attempt.drawn)
+    if attempt.submitted_at is None:
+        missing = quiz.missing_answers(drawn, answers)
+        if missing:
+            raise MissingAnswers(missing)
+    else:
+        return quiz.grade(module, drawn, attempt.answers or {})
+    result = quiz.grade(module, drawn, answers)
+    submitted_at = now or utcnow()
+    recorded = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .values(submitted_at=submitted_at, answers=answers, score=result.score,
+                passed=result.passed)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(attempt)
+    if recorded != 1:
+        # Lost a race with another submission of the same attempt: show what was recorded.
+        return quiz.grade(module, drawn, attempt.answers or {})
+    user = db.session.get(User, attempt.user_id)
+    assert user is not None
+    row = _progress_row(user, module)
+    row.best_score = max(row.best_score or 0, result.score)
+    if result.passed and row.passed_at is None:
+        row.passed_at = submitted_at
+        row.passed_version = module.version
+    db.session.flush()
+    return result
+
+
+def answers_from_form(drawn: list[quiz.DrawnQuestion],
+                      form: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Turn posted positions ("q-1" -> ["2"]) into choice keys, ignoring anything else."""
+    answers: dict[str, list[str]] = {}
+    for number, item in enumerate(drawn, start=1):
+        keys = []
+        for value in form.get(f"q-{number}", []):
+            if value.isdigit() and 1 <= int(value) <= len(item.choice_keys):
+                keys.append(item.choice_keys[int(value) - 1])
+        if not item.question.multiple:
+            keys = keys[:1]
+        if keys:
+            answers[item.question.key] = sorted(set(keys))
+    return answers
+
+
+def attempts_count(user: User) -> int:
+    """Return how many quiz attempts the person has submitted, in all modules."""
+    query = select(func.count()).select_from(QuizAttempt).where(
+        QuizAttempt.user_id == user.id, QuizAttempt.submitted_at.is_not(None))
+    return db.session.scalar(query) or 0
+
+
+@dataclass(frozen=True)
+class ModuleCard:
+    """One module on the dashboard."""
+
+    module: Module
+    read: bool
+    passed: bool
+    best_score: int | None
+
+    @property
+    def percent(self) -> int:
+        """Return progress: half for reading, all for passing the quiz."""
+        return 100 if self.passed else 50 if self.read else 0
+
+
+def dashboard(user: User, program: Program) -> dict[str, Any]:
+    """Return the trainee's progress through a program and what to do next."""
+    rows = progress_by_module(user, program)
+    cards = []
+    for module in program.modules:
+        row = rows.get(module.slug)
+        cards.append(ModuleCard(module, bool(row and row.read_at),
+                                bool(row and row.passed_at), row.best_score if row else None))
+    overall = round(sum(card.percent for card in cards) / len(cards)) if cards else 0
+    next_card = next((card for card in cards if not card.passed), None)
+    return {"cards": cards, "overall": overall, "next": next_card,
+            "passed": sum(card.passed for card in cards)}
+
+
+def passed_modules(user_id: int, program_slug: str) -> dict[str, ModuleProgress]:
+    """Return the trainee's passed modules in a program, for eligibility checks."""
+    rows = db.session.scalars(select(ModuleProgress).where(
+        ModuleProgress.user_id == user_id, ModuleProgress.program_slug == program_slug,
+        ModuleProgress.passed_at.is_not(None)))
+    return {row.module_slug: row for row in rows}

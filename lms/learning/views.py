@@ -1,0 +1,160 @@
+"""Module pages, reading progress and quizzes."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from lms.auth.models import Role
+from lms.catalog.content import Module, Program
+from lms.extensions import db
+from lms.learning import bp, quiz
+from lms.learning.forms import MarkReadForm, QuizForm, StartQuizForm
+from lms.learning.models import QuizAttempt
+from lms.learning.services import (
+    LearningError,
+    MissingAnswers,
+    answers_from_form,
+    get_catalog,
+    is_enrolled,
+    mark_read,
+    progress_by_module,
+    quiz_status,
+    start_attempt,
+    submit_attempt,
+)
+from lms.roles import role_required
+
+
+def _module_or_404(program_slug: str, module_slug: str) -> tuple[Program, Module]:
+    try:
+        program = get_catalog().program(program_slug)
+        return program, program.module(module_slug)
+    except KeyError:
+        abort(404)
+
+
+def _trainee_module(program_slug: str, module_slug: str) -> tuple[Program, Module]:
+    """Return the module for an enrolled trainee, else 403."""
+    program, module = _module_or_404(program_slug, module_slug)
+    if not is_enrolled(current_user, program):
+        abort(403)
+    return program, module
+
+
+def _own_attempt(attempt_id: int, module: Module) -> QuizAttempt:
+    attempt = db.get_or_404(QuizAttempt, attempt_id)
+    if (attempt.user_id != current_user.id or attempt.module_slug != module.slug
+            or attempt.program_slug != module.program_slug):
+        abort(404)
+    return attempt
+
+
+@bp.get("/programs/<program_slug>/<module_slug>")
+@login_required
+def module_page(program_slug: str, module_slug: str) -> str:
+    """Show a module's lesson, with the reader's progress and the quiz's status."""
+    program, module = _module_or_404(program_slug, module_slug)
+    progress = status = None
+    if current_user.role is Role.TRAINEE:
+        if not is_enrolled(current_user, program):
+            abort(403)
+        progress = progress_by_module(current_user, program).get(module.slug)
+        status = quiz_status(current_user, module)
+    return render_template(
+        "learning/module.html", program=program, module=module, progress=progress,
+        status=status, previous=program.previous_module(module.slug),
+        next=program.next_module(module.slug), read_form=MarkReadForm(),
+        start_form=StartQuizForm())
+
+
+@bp.post("/programs/<program_slug>/<module_slug>/read")
+@role_required(Role.TRAINEE)
+def mark_module_read(program_slug: str, module_slug: str) -> Response:
+    """Record that the trainee has read the lesson."""
+    program, module = _trainee_module(program_slug, module_slug)
+    if not MarkReadForm().validate_on_submit():
+        abort(400)
+    mark_read(current_user, module)
+    db.session.commit()
+    flash("Marked as read. Well done for taking the time.", "success")
+    return redirect(url_for("learning.module_page", program_slug=program.slug,
+                            module_slug=module.slug, _anchor="quiz"))
+
+
+@bp.post("/programs/<program_slug>/<module_slug>/quiz")
+@role_required(Role.TRAINEE)
+def start_quiz(program_slug: str, module_slug: str) -> Response:
+    """Start (or resume) an attempt at the module's quiz."""
+    program, module = _trainee_module(program_slug, module_slug)
+    if not StartQuizForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = start_attempt(current_user, module)
+    except LearningError as error:
+        flash(str(error), "error")
+        return redirect(url_for("learning.module_page", program_slug=program.slug,
+                                module_slug=module.slug, _anchor="quiz"))
+    db.session.commit()
+    return redirect(url_for("learning.quiz_attempt", program_slug=program.slug,
+                            module_slug=module.slug, attempt_id=attempt.id))
+
+
+@bp.route("/programs/<program_slug>/<module_slug>/quiz/<int:attempt_id>",
+          methods=["GET", "POST"])
+@role_required(Role.TRAINEE)
+def quiz_attempt(
+    program_slug: str, module_slug: str, attempt_id: int
+) -> tuple[str, int] | Response:
+    """Show the drawn questions, and grade the answers when they are submitted."""
+    program, module = _trainee_module(program_slug, module_slug)
+    attempt = _own_attempt(attempt_id, module)
+    result_url = url_for("learning.quiz_result", program_slug=program.slug,
+                         module_slug=module.slug, attempt_id=attempt.id)
+    if attempt.submitted_at is not None:
+        # Back button or a second click: the attempt is already graded.
+        return redirect(result_url)
+    try:
+        drawn = quiz.resolve(module, attempt.drawn)
+    except KeyError:
+        flash("This module was updated while your quiz was open. Please start a new attempt; "
+              "this one does not count.", "error")
+        return redirect(url_for("learning.module_page", program_slug=program.slug,
+                                module_slug=module.slug))
+    form = QuizForm()
+    posted = request.form.to_dict(flat=False) if form.is_submitted() else {}
+    answers = answers_from_form(drawn, posted)
+    error = None
+    if form.validate_on_submit():
+        try:
+            submit_attempt(attempt, module, answers)
+        except MissingAnswers as missing:
+            error = missing
+        else:
+            db.session.commit()
+            return redirect(result_url)
+    elif form.is_submitted():
+        abort(400)
+    return render_template("learning/quiz.html", program=program, module=module,
+                           attempt=attempt, drawn=drawn, answers=answers, form=form,
+                           error=error), 400 if error else 200
+
+
+@bp.get("/programs/<program_slug>/<module_slug>/quiz/<int:attempt_id>/result")
+@role_required(Role.TRAINEE)
+def quiz_result(program_slug: str, module_slug: str, attempt_id: int) -> str | Response:
+    """Show the score, the verdict and feedback on every answer."""
+    program, module = _trainee_module(program_slug, module_slug)
+    attempt = _own_attempt(attempt_id, module)
+    if attempt.submitted_at is None:
+        return redirect(url_for("learning.quiz_attempt", program_slug=program.slug,
+                                module_slug=module.slug, attempt_id=attempt.id))
+    try:
+        graded = quiz.grade(module, quiz.resolve(module, attempt.drawn), attempt.answers or {})
+    except KeyError:
+        graded = None  # the module changed since; the recorded score still stands
+    return render_template("learning/result.html", program=program, module=module,
+                           attempt=attempt, graded=graded,
+                           status=quiz_status(current_user, module),
+                           next=program.next_module(module.slug), start_form=StartQuizForm())
