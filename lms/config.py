@@ -48,6 +48,9 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
         "RATELIMIT_HEADERS_ENABLED": True,
         "INVITE_MAX_AGE_SECONDS": 7 * 24 * 3600,
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        # Overrides every module's pause after a failed quiz; for demos and browser tests.
+        "QUIZ_COOLDOWN_SECONDS": _optional_int(env.get("LMS_QUIZ_COOLDOWN_SECONDS"),
+                                               "LMS_QUIZ_COOLDOWN_SECONDS"),
     }
     config.update(overrides)
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
@@ -70,6 +73,15 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
             )
         config["SECRET_KEY"] = development_secret_key(instance_path)
     return config
+
+
+def _optional_int(value: str | None, name: str) -> int | None:
+    """Return an optional whole-number setting, refusing anything else."""
+    if value in (None, ""):
+        return None
+    if not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number of seconds, not {value!r}")
+    return int(value)
 
 
 def normalise_database_url(url: str) -> str:

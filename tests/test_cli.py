@@ -49,3 +49,43 @@ def test_demo_seeds_logins_and_refuses_a_non_empty_database(app, runner):
     with app.app_context():
         assert verify_password(find_user_by_email("trainee@example.org").password_hash,
                                new_password)
+
+
+def test_courses_check_passes_on_shipped_content(app, runner):
+    result = runner.invoke(args=["lms", "courses", "check"])
+    assert result.exit_code == 0, result.output
+    assert "no problems found" in result.output
+
+
+def test_courses_check_names_file_and_line(app, runner, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    broken = tmp_path / "courses"
+    shutil.copytree(Path(__file__).parent / "catalog" / "valid", broken)
+    module = next(broken.glob("*/01-*.md"))
+    module.write_text(module.read_text().replace("- [x]", "- [ ]", 1))
+    result = runner.invoke(args=["lms", "courses", "check", str(broken)])
+    assert result.exit_code == 1
+    assert re.search(rf"{re.escape(str(module))}:\d+: ", result.output), result.output
+
+
+def test_app_refuses_to_start_on_broken_content(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    broken = tmp_path / "courses"
+    shutil.copytree(root / "courses", broken)
+    module = broken / "foundations" / "02-active-listening.md"
+    module.write_text(module.read_text().replace("pass_mark: 80", "pass_mark: 180"))
+    env = {"PATH": "/usr/bin:/bin", "LMS_INSTANCE_PATH": str(tmp_path),
+           "LMS_COURSES_DIR": str(broken)}
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "Lantern cannot start" in result.stderr
+    assert re.search(r"02-active-listening\.md:\d+: .*pass", result.stderr), result.stderr
+    assert "Traceback" not in result.stderr

@@ -130,7 +130,7 @@ def quiz_status(user: User, module: Module, now: datetime | None = None) -> Quiz
     last = submitted[-1] if submitted else None
     available_from = None
     if last is not None and not last.passed and last.submitted_at is not None:
-        resume = last.submitted_at + timedelta(minutes=module.quiz.cooldown_minutes)
+        resume = last.submitted_at + cooldown(module)
         available_from = resume if resume > now else None
     scores = [attempt.score for attempt in submitted if attempt.score is not None]
     return QuizStatus(
@@ -138,6 +138,14 @@ def quiz_status(user: User, module: Module, now: datetime | None = None) -> Quiz
         available_from=available_from, passed=any(a.passed for a in submitted),
         best_score=max(scores) if scores else None, last_attempt=last,
     )
+
+
+def cooldown(module: Module) -> timedelta:
+    """Return the pause after a failed attempt, unless configuration shortens it."""
+    override = current_app.config.get("QUIZ_COOLDOWN_SECONDS")
+    if override is not None:
+        return timedelta(seconds=override)
+    return timedelta(minutes=module.quiz.cooldown_minutes)
 
 
 def start_attempt(user: User, module: Module, now: datetime | None = None) -> QuizAttempt:
@@ -204,17 +212,30 @@ def submit_attempt(attempt: QuizAttempt, module: Module, answers: dict[str, list
     return result
 
 
+class ForeignAnswer(LearningError):
+    """The submission names a question or choice that was not drawn for this attempt."""
+
+
 def answers_from_form(drawn: list[quiz.DrawnQuestion],
                       form: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Turn posted positions ("q-1" -> ["2"]) into choice keys, ignoring anything else."""
+    """Turn posted positions ("q-1" -> ["2"]) into choice keys, refusing anything not drawn."""
+    allowed = {f"q-{number}" for number in range(1, len(drawn) + 1)}
+    foreign = sorted(name for name in form if name.startswith("q-") and name not in allowed)
+    if foreign:
+        raise ForeignAnswer("Your answers included a question that is not part of this "
+                            "attempt. Nothing was recorded; please answer the questions shown.")
     answers: dict[str, list[str]] = {}
     for number, item in enumerate(drawn, start=1):
         keys = []
-        for value in form.get(f"q-{number}", []):
-            if value.isdigit() and 1 <= int(value) <= len(item.choice_keys):
-                keys.append(item.choice_keys[int(value) - 1])
-        if not item.question.multiple:
-            keys = keys[:1]
+        values = form.get(f"q-{number}", [])
+        if len(values) > 1 and not item.question.multiple:
+            raise ForeignAnswer(f"Question {number} takes one answer. Nothing was recorded; "
+                                "please choose one.")
+        for value in values:
+            if not (value.isdigit() and 1 <= int(value) <= len(item.choice_keys)):
+                raise ForeignAnswer(f"An answer to question {number} is not one of its "
+                                    "choices. Nothing was recorded; please choose again.")
+            keys.append(item.choice_keys[int(value) - 1])
         if keys:
             answers[item.question.key] = sorted(set(keys))
     return answers

@@ -14,7 +14,6 @@ from lms.learning.forms import MarkReadForm, QuizForm, StartQuizForm
 from lms.learning.models import QuizAttempt
 from lms.learning.services import (
     LearningError,
-    MissingAnswers,
     answers_from_form,
     get_catalog,
     is_enrolled,
@@ -123,14 +122,14 @@ def quiz_attempt(
         return redirect(url_for("learning.module_page", program_slug=program.slug,
                                 module_slug=module.slug))
     form = QuizForm()
-    posted = request.form.to_dict(flat=False) if form.is_submitted() else {}
-    answers = answers_from_form(drawn, posted)
-    error = None
+    answers: dict[str, list[str]] = {}
+    error: LearningError | None = None
     if form.validate_on_submit():
         try:
+            answers = answers_from_form(drawn, request.form.to_dict(flat=False))
             submit_attempt(attempt, module, answers)
-        except MissingAnswers as missing:
-            error = missing
+        except LearningError as refusal:
+            error = refusal
         else:
             db.session.commit()
             return redirect(result_url)

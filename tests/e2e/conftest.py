@@ -24,6 +24,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 SERIOUS = {"serious", "critical"}
+QUIZ_COOLDOWN_SECONDS = 3
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -64,7 +65,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "LMS_INSTANCE_PATH": str(instance), "LMS_BASE_URL": url,
-           "LMS_ENV": "development", "LMS_DATABASE_URL": f"sqlite:///{instance / 'e2e.sqlite3'}"}
+           "LMS_ENV": "development", "LMS_DATABASE_URL": f"sqlite:///{instance / 'e2e.sqlite3'}",
+           # A failed quiz pauses the trainee for minutes; browser tests wait seconds instead.
+           "LMS_QUIZ_COOLDOWN_SECONDS": str(QUIZ_COOLDOWN_SECONDS)}
     env.pop("LMS_REDIS_URL", None)
     server = LiveServer(url, env, {})
     server.flask("db", "upgrade")

@@ -211,3 +211,50 @@ def test_unknown_module_is_404(app, people, client, sign_in):
     sign_in("trainee@example.org")
     assert client.get("/programs/foundations/no-such-module").status_code == 404
     assert client.get("/programs/nowhere/active-listening").status_code == 404
+
+
+@pytest.mark.parametrize("tampered", [
+    {"q-99": ["1"]},
+    {"q-1": ["9"]},
+    {"q-1": ["x"]},
+])
+def test_answers_outside_the_drawn_set_are_refused(app, people, client, sign_in, tampered):
+    sign_in("trainee@example.org")
+    url = _start(client)
+    data = {**_posted_answers(app, url), **tampered}
+    token = csrf_token(client, url)
+    response = client.post(url, data={**data, "csrf_token": token})
+    assert response.status_code == 400
+    assert "Nothing was recorded" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(QuizAttempt.submitted_at)) is None
+
+
+def test_two_answers_to_a_single_choice_question_are_refused(app, people, client, sign_in):
+    sign_in("trainee@example.org")
+    url = _start(client)
+    module = _module(app)
+    with app.app_context():
+        attempt = db.session.scalars(select(QuizAttempt)).one()
+        single = next(number for number, item in enumerate(attempt.drawn, start=1)
+                      if not module.question(item["q"]).multiple)
+        db.session.remove()
+    data = {**_posted_answers(app, url), f"q-{single}": ["1", "2"]}
+    token = csrf_token(client, url)
+    response = client.post(url, data={**data, "csrf_token": token})
+    assert response.status_code == 400
+    assert f"Question {single} takes one answer" in response.get_data(as_text=True)
+
+
+def test_cooldown_can_be_shortened_by_configuration(app, people, app_ctx):
+    module = get_catalog().program("foundations").module("boundaries")
+    trainee = get_user(people["trainee"])
+    now = utcnow()
+    attempt = start_attempt(trainee, module, now)
+    submit_attempt(attempt, module, {item["q"]: ["zz"] for item in attempt.drawn}, now)
+    app.config["QUIZ_COOLDOWN_SECONDS"] = 5
+    try:
+        assert quiz_status(trainee, module, now + timedelta(seconds=4)).available_from
+        assert quiz_status(trainee, module, now + timedelta(seconds=6)).can_start
+    finally:
+        app.config["QUIZ_COOLDOWN_SECONDS"] = None
