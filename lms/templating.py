@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask
 
 
-def format_date(value: datetime | None) -> str:
+def format_date(value: date | datetime | None) -> str:
     """Format a date the same way everywhere, e.g. 23 November 2026."""
     if value is None:
         return ""
     return f"{value.day} {value:%B %Y}"
 
 
+def format_hours(minutes: int | None) -> str:
+    """Format minutes as hours and minutes, e.g. 1 hour 30 minutes."""
+    minutes = minutes or 0
+    hours, rest = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if rest or not hours:
+        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
+    return " ".join(parts)
+
+
 def init_templating(app: Flask) -> None:
     """Register filters and globals."""
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["hours"] = format_hours
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

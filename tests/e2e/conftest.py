@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
@@ -42,6 +45,15 @@ class LiveServer:
     env: dict[str, str]
     logins: dict[str, tuple[str, str]]
 
+    def sql(self, query: str) -> object:
+        """Return the first value of a read-only query against this server's database."""
+        engine = create_engine(self.env["LMS_DATABASE_URL"])
+        try:
+            with engine.connect() as connection:
+                return connection.execute(text(query)).scalar()
+        finally:
+            engine.dispose()
+
     def flask(self, *args: str) -> str:
         """Run a `flask --app wsgi` command against this server's database."""
         result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args],
@@ -56,16 +68,44 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("LMS_TEST_DATABASE_URL") else [])
+
+
+@contextmanager
+def _database(kind: str, instance: Path) -> Iterator[str]:
+    """Yield a fresh, empty database URL: a SQLite file, or a PostgreSQL schema of its own."""
+    if kind == "sqlite":
+        yield f"sqlite:///{instance / 'e2e.sqlite3'}"
+        return
+    base = os.environ["LMS_TEST_DATABASE_URL"]
+    schema = f"e2e_{secrets.token_hex(4)}"
+    engine = create_engine(base)
+    with engine.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def live_server(request: pytest.FixtureRequest,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """Start the real app under gunicorn on a free 127.0.0.1 port with a fresh database."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
     instance = tmp_path_factory.mktemp("e2e-instance")
+    with _database(request.param, instance) as database_url:
+        yield from _serve(instance, database_url)
+
+
+def _serve(instance: Path, database_url: str) -> Iterator[LiveServer]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "LMS_INSTANCE_PATH": str(instance), "LMS_BASE_URL": url,
-           "LMS_ENV": "development", "LMS_DATABASE_URL": f"sqlite:///{instance / 'e2e.sqlite3'}",
+           "LMS_ENV": "development", "LMS_DATABASE_URL": database_url,
            # A failed quiz pauses the trainee for minutes; browser tests wait seconds instead.
            "LMS_QUIZ_COOLDOWN_SECONDS": str(QUIZ_COOLDOWN_SECONDS)}
     env.pop("LMS_REDIS_URL", None)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-import sqlite3
 import time
 from pathlib import Path
 
@@ -73,9 +72,7 @@ def test_trainee_reads_fails_then_passes(web, live_server):
     web.check()
     expect(web.page.get_by_role("heading", level=1)).to_contain_text("Your result:")
     expect(web.page.get_by_text("not quite enough")).to_be_visible()
-    database = live_server.env["LMS_DATABASE_URL"].removeprefix("sqlite:///")
-    with sqlite3.connect(database) as connection:
-        assert connection.execute("SELECT count(*) FROM quiz_attempt").fetchone()[0] == 1
+    assert live_server.sql("SELECT count(*) FROM quiz_attempt") == 1
 
     # The pause after a failed attempt is shortened to seconds for this server.
     web.goto(MODULE.url)
