@@ -1,0 +1,245 @@
+"""Ed25519 signing keys: loading from configuration, development keys, Multikey publication."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from lms.certification.jsonld import DID_V1, MULTIKEY_V1, OB_V3, VC_V2
+
+# Multicodec headers (varint-encoded): ed25519-pub 0xed, ed25519-priv 0x1300.
+ED25519_PUB_HEADER = b"\xed\x01"
+ED25519_PRIV_HEADER = b"\x80\x26"
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_INDEX = {char: index for index, char in enumerate(_B58)}
+
+
+class SigningKeyError(Exception):
+    """The configured signing key is missing, unreadable or not an Ed25519 private key."""
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """An Ed25519 private key with its published Multikey form."""
+
+    private_key: Ed25519PrivateKey = field(repr=False)
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        """Return the public half of the key."""
+        return self.private_key.public_key()
+
+    @property
+    def public_multibase(self) -> str:
+        """Return the public key as a Multikey publicKeyMultibase value."""
+        return public_key_multibase(self.public_key)
+
+    @property
+    def key_id(self) -> str:
+        """Return the key's identifier (its Multikey value), used as the URL fragment."""
+        return key_id(self.public_key)
+
+    def sign(self, data: bytes) -> bytes:
+        """Return the Ed25519 signature of data."""
+        return self.private_key.sign(data)
+
+
+def b58encode(data: bytes) -> str:
+    """Return the base58btc (Bitcoin alphabet) encoding of data."""
+    number = int.from_bytes(data, "big")
+    digits = []
+    while number:
+        number, remainder = divmod(number, 58)
+        digits.append(_B58[remainder])
+    leading_zeros = len(data) - len(data.lstrip(b"\0"))
+    return "1" * leading_zeros + "".join(reversed(digits))
+
+
+def b58decode(text: str) -> bytes:
+    """Return the bytes encoded in base58btc text; raise ValueError on a foreign character."""
+    number = 0
+    for char in text:
+        if char not in _B58_INDEX:
+            raise ValueError(f"not a base58btc character: {char!r}")
+        number = number * 58 + _B58_INDEX[char]
+    leading_zeros = len(text) - len(text.lstrip("1"))
+    body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
+    return b"\0" * leading_zeros + body
+
+
+def public_key_multibase(public_key: Ed25519PublicKey) -> str:
+    """Return a public key as Multikey publicKeyMultibase ('z' + base58btc of 0xed01 + key)."""
+    return "z" + b58encode(ED25519_PUB_HEADER + public_key.public_bytes_raw())
+
+
+def public_key_from_multibase(value: str) -> Ed25519PublicKey:
+    """Return the Ed25519 public key encoded as a Multikey publicKeyMultibase value."""
+    if not value.startswith("z"):
+        raise ValueError("publicKeyMultibase must use base58btc (prefix 'z')")
+    raw = b58decode(value[1:])
+    if len(raw) != 34 or not raw.startswith(ED25519_PUB_HEADER):
+        raise ValueError("publicKeyMultibase is not an Ed25519 public key")
+    return Ed25519PublicKey.from_public_bytes(raw[2:])
+
+
+def key_id(public_key: Ed25519PublicKey | str) -> str:
+    """Return the identifier of a key: its Multikey value, unique per key across rotations."""
+    if isinstance(public_key, str):
+        public_key_from_multibase(public_key)  # validates
+        return public_key
+    return public_key_multibase(public_key)
+
+
+def verification_method_id(issuer_id: str, public_key: Ed25519PublicKey | str) -> str:
+    """Return the verification method URL for a key of an issuer (issuer id + '#' + key id)."""
+    return f"{issuer_id}#{key_id(public_key)}"
+
+
+def load_signing_key(value_or_path: str) -> SigningKey:
+    """Return the signing key held in LMS_SIGNING_KEY: a PEM/base64/multibase value or a path."""
+    value = (value_or_path or "").strip()
+    if not value:
+        raise SigningKeyError("LMS_SIGNING_KEY is empty: set it to an Ed25519 key or a key file")
+    if not _looks_like_value(value):
+        path = Path(value).expanduser()
+        try:
+            value = path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            raise SigningKeyError(f"LMS_SIGNING_KEY file {path} does not exist") from None
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "not text"
+            raise SigningKeyError(f"LMS_SIGNING_KEY file {path} is unreadable: {reason}") from None
+        source = f"LMS_SIGNING_KEY file {path}"
+    else:
+        source = "LMS_SIGNING_KEY"
+    return SigningKey(_parse_private_key(value, source))
+
+
+def _looks_like_value(value: str) -> bool:
+    """Return whether the setting is the key itself rather than a path to it."""
+    if value.startswith("-----BEGIN") or "\\n" in value:
+        return True
+    if os.path.exists(os.path.expanduser(value)):
+        return False
+    if value.startswith("z") and _is_base58(value[1:]):
+        return True
+    try:
+        raw = _decode_base64(value)
+    except ValueError:
+        return False
+    # "/run/secrets/key" is valid base64 too; a real key decodes to a seed or a DER blob.
+    return "/" not in value or len(raw) == 32 or len(raw) >= 40
+
+
+def _decode_base64(value: str) -> bytes:
+    """Decode standard or URL-safe base64, with or without padding."""
+    compact = "".join(value.split())
+    padded = compact + "=" * (-len(compact) % 4)
+    try:
+        if "-" in compact or "_" in compact:
+            return base64.urlsafe_b64decode(padded)
+        return base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise ValueError("not base64") from error
+
+
+def _parse_private_key(value: str, source: str) -> Ed25519PrivateKey:
+    """Parse an Ed25519 private key from PEM, base64 (raw seed or DER) or multibase text."""
+    invalid = f"{source} is not an Ed25519 private key (expected PEM, base64 or multibase)"
+    try:
+        if "BEGIN" in value:
+            # Environment variables often carry PEM with literal "\n" sequences.
+            pem = value.replace("\\n", "\n").encode("ascii")
+            key: Any = serialization.load_pem_private_key(pem, password=None)
+        elif value.startswith("z") and _is_base58(value[1:]):
+            raw = b58decode(value[1:])
+            if len(raw) != 34 or not raw.startswith(ED25519_PRIV_HEADER):
+                raise SigningKeyError(invalid)
+            key = Ed25519PrivateKey.from_private_bytes(raw[2:])
+        else:
+            raw = _decode_base64(value)
+            if len(raw) == 32:
+                key = Ed25519PrivateKey.from_private_bytes(raw)
+            else:
+                key = serialization.load_der_private_key(raw, password=None)
+    except TypeError:
+        raise SigningKeyError(f"{source} is encrypted: provide an unencrypted key") from None
+    except (ValueError, UnsupportedAlgorithm, UnicodeEncodeError):
+        raise SigningKeyError(invalid) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SigningKeyError(f"{source} holds a {type(key).__name__}, not an Ed25519 key")
+    return key
+
+
+def _is_base58(text: str) -> bool:
+    """Return whether text uses only base58btc characters."""
+    return bool(text) and all(char in _B58_INDEX for char in text)
+
+
+def private_key_pem(key: SigningKey) -> str:
+    """Return the private key as unencrypted PKCS#8 PEM text."""
+    return key.private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+
+
+def generate_key_file(path: str | Path) -> SigningKey:
+    """Create a new Ed25519 key as a PEM file readable only by its owner (for development)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    key = SigningKey(Ed25519PrivateKey.generate())
+    # O_EXCL: never overwrite a key that already signed credentials.
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(private_key_pem(key))
+    os.chmod(target, 0o600)
+    return key
+
+
+def issuer_profile(
+    issuer_id: str, name: str, url: str, keys: list[Ed25519PublicKey | str]
+) -> dict[str, Any]:
+    """Return the issuer's OB3 Profile, also a DID document, listing every key ever used."""
+    methods = []
+    seen: set[str] = set()
+    for public_key in keys:
+        multibase = key_id(public_key)
+        if multibase in seen:
+            continue
+        seen.add(multibase)
+        methods.append(
+            {
+                "id": verification_method_id(issuer_id, multibase),
+                "type": "Multikey",
+                "controller": issuer_id,
+                "publicKeyMultibase": multibase,
+            }
+        )
+    return {
+        "@context": [DID_V1, MULTIKEY_V1, VC_V2, OB_V3],
+        "id": issuer_id,
+        "type": ["Profile"],
+        "name": name,
+        "url": url,
+        "verificationMethod": methods,
+        "assertionMethod": [method["id"] for method in methods],
+    }
+
+
+def verification_methods(profile: dict[str, Any]) -> dict[str, str]:
+    """Return {verification method id: publicKeyMultibase} for the keys in an issuer profile."""
+    found = {}
+    for method in profile.get("verificationMethod", []):
+        if isinstance(method, dict) and method.get("type") == "Multikey":
+            found[str(method.get("id"))] = str(method.get("publicKeyMultibase"))
+    return found
