@@ -47,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from lms import admin, auth, learning, main
     from lms.cli import lms_cli
     from lms.errors import init_errors
+    from lms.operations import init_operations
     from lms.security import init_security
     from lms.templating import init_templating
 
@@ -54,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.cli.add_command(lms_cli)
     init_errors(app)
+    init_operations(app)
     init_security(app)
     init_templating(app)
     return app

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from lms.admin.services import PeopleError, assign_supervisor, invite_person
 from lms.auth.models import Role, User, find_user_by_email
 from lms.auth.services import accept_invitation, set_password
+from lms.backup import BackupError, backup, restore
 from lms.catalog.checker import check_path
 from lms.extensions import db
 from lms.learning.services import enroll, get_catalog, programs_of
@@ -97,6 +98,30 @@ def check_courses(path: Path | None) -> None:
     if problems:
         raise SystemExit(1)
     click.echo(f"{target}: no problems found.")
+
+
+@lms_cli.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+def backup_database(path: Path) -> None:
+    """Copy the SQLite database to PATH while Lantern keeps running."""
+    try:
+        pages = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up {pages} pages to {path}.")
+
+
+@lms_cli.command("restore")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.confirmation_option(prompt="This replaces everything in the database. Continue?")
+def restore_database(path: Path) -> None:
+    """Replace the SQLite database with the backup at PATH (stop the app servers first)."""
+    db.engine.dispose()
+    try:
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored the database from {path}.")
 
 
 @lms_cli.command("demo-logins")

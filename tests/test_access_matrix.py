@@ -17,6 +17,7 @@ SIGN_IN = "sign-in"  # anonymous visitors are redirected to the sign-in page
 #: An int is a status code; SIGN_IN is a redirect to the sign-in page.
 ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
     "static": ("GET", (200, 200, 200, 200)),
+    "healthz": ("GET", (200, 200, 200, 200)),
     "main.home": ("GET", (302, 200, 200, 200)),
     "auth.sign_in": ("GET", (200, 302, 302, 302)),
     "auth.sign_out": ("POST", (SIGN_IN, 302, 302, 302)),

@@ -1,0 +1,70 @@
+"""Operations: request ids and one log line per request, health, and database outages."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+
+from flask import Flask, g, jsonify, request
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.wrappers import Response
+
+from lms.errors import render_error
+from lms.extensions import db, login_manager
+
+log = logging.getLogger("lantern.requests")
+
+
+def _request_id() -> str:
+    """Use the proxy's request id when it looks sane, else make one."""
+    incoming = request.headers.get("X-Request-ID", "")
+    if 8 <= len(incoming) <= 64 and incoming.replace("-", "").isalnum():
+        return incoming
+    return secrets.token_hex(8)
+
+
+def init_operations(app: Flask) -> None:
+    """Register request logging, the health check and the outage page."""
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+    @app.before_request
+    def start_timer() -> None:
+        g.request_id = _request_id()
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def log_request(response: Response) -> Response:
+        # The endpoint name, never the path: paths can carry invite tokens and codes.
+        elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        log.info("request_id=%s method=%s endpoint=%s status=%s ms=%.1f",
+                 g.get("request_id", "-"), request.method, request.endpoint or "-",
+                 response.status_code, elapsed_ms)
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(error: Exception) -> tuple[str, int]:
+        db.session.rollback()
+        log.error("request_id=%s database unavailable: %s", g.get("request_id", "-"),
+                  type(error.__cause__ or error).__name__)
+        # Render as a visitor: looking up the signed-in person would need the database.
+        g._login_user = login_manager.anonymous_user()
+        return render_error(503)
+
+    @app.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        """Report whether the database answers; for load balancers and monitoring."""
+        try:
+            db.session.execute(text("SELECT 1"))
+        except (OperationalError, DBAPIError):
+            db.session.rollback()
+            return jsonify(status="unavailable", database="unreachable"), 503
+        return jsonify(status="ok", database="ok"), 200
