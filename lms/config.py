@@ -36,6 +36,9 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
         "LMS_BASE_URL": base_url,
         "LMS_REDIS_URL": env.get("LMS_REDIS_URL") or None,
         "LMS_COURSES_DIR": env.get("LMS_COURSES_DIR", str(ROOT / "courses")),
+        "LMS_CERTIFICATES_DIR": env.get("LMS_CERTIFICATES_DIR", str(ROOT / "certificates")),
+        "LMS_SIGNING_KEY": env.get("LMS_SIGNING_KEY") or None,
+        "LMS_ISSUER_NAME": env.get("LMS_ISSUER_NAME", "Lantern Peer Support Program"),
         "SQLALCHEMY_DATABASE_URI": env.get("LMS_DATABASE_URL")
         or f"sqlite:///{instance_path / 'lantern.sqlite3'}",
         "SECRET_KEY": env.get("LMS_SECRET_KEY") or None,
@@ -64,6 +67,8 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
     config.setdefault(
         "RATELIMIT_STORAGE_URI", config["LMS_REDIS_URL"] or "memory://"
     )
+    # If Redis goes down, keep limiting per process and log it, rather than lock people out.
+    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
 
     if not config["SECRET_KEY"]:
         if environment == "production":

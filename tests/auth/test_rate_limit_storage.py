@@ -56,3 +56,34 @@ def test_two_servers_share_sign_in_limits_through_redis(tmp_path):
     for server in servers:
         with server.app_context():
             db.engine.dispose()
+
+
+def test_sign_in_keeps_working_when_redis_is_down(tmp_path, caplog):
+    from lms.auth.models import Role
+
+    app = build_test_app(f"sqlite:///{tmp_path / 'db.sqlite3'}",
+                         RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
+                         LOGIN_RATE_LIMIT="3 per minute")
+    with app.app_context():
+        db.create_all()
+        make_user(Role.TRAINEE, "calm@example.org", "Calm Person")
+        db.session.commit()
+    client = app.test_client()
+    with caplog.at_level("WARNING"):
+        token = csrf_token(client, "/sign-in")
+        response = client.post("/sign-in", data={"email": "calm@example.org",
+                                                 "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    assert any("fall" in record.getMessage().lower() or "redis" in record.getMessage().lower()
+               or "storage" in record.getMessage().lower() for record in caplog.records)
+    # The per-process fallback still limits guessing.
+    client = app.test_client()
+    statuses = []
+    for _ in range(4):
+        token = csrf_token(client, "/sign-in")
+        statuses.append(client.post("/sign-in", data={
+            "email": "calm@example.org", "password": "wrong guess here",
+            "csrf_token": token}).status_code)
+    assert 429 in statuses
+    with app.app_context():
+        db.engine.dispose()
