@@ -50,7 +50,8 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_HEADERS_ENABLED": True,
         "INVITE_MAX_AGE_SECONDS": 7 * 24 * 3600,
-        "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        # Per client address and per e-mail address; raise it when many people share one address.
+        "LOGIN_RATE_LIMIT": env.get("LMS_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         # Overrides every module's pause after a failed quiz; for demos and browser tests.
         "QUIZ_COOLDOWN_SECONDS": _optional_int(env.get("LMS_QUIZ_COOLDOWN_SECONDS"),
                                                "LMS_QUIZ_COOLDOWN_SECONDS"),
