@@ -1,0 +1,309 @@
+"""Benchmark Lantern against a one-line Flask app under identical gunicorn settings.
+
+    .venv/bin/python bench/run.py [--quick] [--scale]
+
+Seeds a fresh SQLite database in a temporary folder, serves Lantern and bench/bare_app.py with
+the same gunicorn settings on free 127.0.0.1 ports, loads each target at the same concurrency
+(wrk when installed, else Python threads), and prints requests/s, p50 and p99 latency, the
+ratio to the bare app, SQL statements per page, and the budgets from docs/design.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import report
+from loadgen import Load, run_load, wrk_available
+from servers import ROOT, Database, Server
+
+
+@dataclass(frozen=True)
+class Target:
+    """One page to load: where it lives, who asks for it, and its budget."""
+
+    name: str
+    path: str  # may hold {code} (a certificate code) or {found} (the matched rule)
+    role: str | None  # who is signed in: "trainee", "supervisor" or None
+    rules: tuple[str, ...]  # url_map rules (converters written <>) that serve it
+    min_ratio: float | None = None  # budget: at least this share of the bare app's requests/s
+    scale: bool = False  # compared at 100 and 100,000 trainees by --scale
+
+
+#: The pages under test. A row whose rule the app does not serve yet prints "not built yet".
+TARGETS = (
+    Target("verify page", "/verify/{code}", None, ("/verify/<>",), min_ratio=1 / 2),
+    Target("verify JSON", "/verify/{code}.json", None, ("/verify/<>.json",), min_ratio=1 / 2),
+    Target("module page", "/programs/foundations/active-listening", "trainee",
+           ("/programs/<>/<>",), min_ratio=1 / 3),
+    Target("trainee dashboard", "/", "trainee", ("/",), scale=True),
+    Target("supervisor queue", "{found}", "supervisor",
+           ("/review", "/reviews", "/queue", "/supervision", "/supervise", "/practice/review",
+            "/practice/queue", "/supervisor/queue", "/supervisor/review"), scale=True),
+    Target("sign-in page", "/sign-in", None, ("/sign-in",)),
+)
+SCALE_MAX_RATIO = report.SCALE_MAX_RATIO
+
+
+def normalise(rule: str) -> str:
+    """Write every converter in a url_map rule as <>."""
+    return re.sub(r"<[^>]*>", "<>", rule)
+
+
+def resolve(target: Target, seed: dict[str, Any]) -> tuple[str | None, str]:
+    """Return the path to load, or None with the reason it cannot be loaded yet."""
+    served = {normalise(rule) for rule, _endpoint in seed["get_rules"]}
+    found = next((rule for rule in target.rules if rule in served), None)
+    if found is None:
+        return None, "not built yet"
+    if "{code}" in target.path and not seed.get("certificate_code"):
+        return None, "no certificate could be seeded"
+    return target.path.format(code=seed.get("certificate_code"), found=found), ""
+
+
+def machine() -> dict[str, Any]:
+    """Describe the machine: CPU model, cores, memory, Python, tools."""
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
+    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
+    memory = re.search(r"^MemTotal:\s+(\d+) kB", meminfo, re.M)
+    return {"cpu": model.group(1).strip() if model else platform.processor() or "unknown",
+            "cores": os.cpu_count() or 1,
+            "memory_gib": round(int(memory.group(1)) / 2**20, 1) if memory else None,
+            "python": platform.python_version(), "platform": platform.platform(),
+            "wrk": wrk_available()}
+
+
+def gunicorn_settings(workers: int) -> list[str]:
+    """Return the gunicorn flags shared by Lantern and the bare app."""
+    return ["--workers", str(workers), "--worker-class", "sync", "--backlog", "2048",
+            "--timeout", "60", "--log-level", "warning"]
+
+
+def load_target(server: Server, path: str, cookie: str | None, args: argparse.Namespace,
+                connections: int | None = None) -> Load:
+    """Check the page answers 200, warm it up, then load it for the measured time."""
+    headers = {"Cookie": cookie} if cookie else {}
+    status, _, _ = server.get(path, headers)
+    if status != 200:
+        raise RuntimeError(f"{server.name} {path} answered {status}, not 200")
+    connections = connections or args.connections
+    run_load(server.url + path, headers, connections, args.warmup, args.tool)
+    return run_load(server.url + path, headers, connections, args.duration, args.tool)
+
+
+def pdf_median(runs: int) -> dict[str, Any]:
+    """Run bench/pdf_render.py (credential, signature, QR code, PDF) and read its median."""
+    script = ROOT / "bench" / "pdf_render.py"
+    if not script.exists():
+        return {"built": False, "note": "not built yet (no bench/pdf_render.py)"}
+    print("Rendering certificate PDFs ...", flush=True)
+    done = subprocess.run([sys.executable, str(script), "-n", str(runs)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=1800)
+    median = re.search(r"median certificate total:\s+([\d.]+) ms", done.stdout)
+    if median is None:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"built": False, "note": f"bench/pdf_render.py failed: {last}"}
+    parts = dict(re.findall(r"median (sign credential|QR code|render PDF/A-3a):\s+([\d.]+) ms",
+                            done.stdout))
+    return {"built": True, "runs": runs, "median_ms": float(median.group(1)),
+            "parts_ms": {name: float(value) for name, value in parts.items()}}
+
+
+def main_run(args: argparse.Namespace, work: Path, results: dict[str, Any]) -> Database:
+    """Seed the small database, load every target and the bare app, and print the table."""
+    database = Database(work / "small")
+    print(f"Seeding {args.trainees} trainees ...", flush=True)
+    database.create(args.trainees, practice=0)
+    seed = database.seed
+    results["seed_small"] = {key: seed[key] for key in ("seconds", "counts", "notes", "size_mb")}
+    paths = {t.name: resolve(t, seed) for t in TARGETS}
+    pages = {t.name: (t.role, paths[t.name][0]) for t in TARGETS if paths[t.name][0]}
+    measured = database.measure(pages)  # type: ignore[arg-type]
+    settings = gunicorn_settings(args.workers)
+    bare = Server("bare", "bench.bare_app:app", settings, database.env, work / "bare.log")
+    lantern = Server("lantern", "bench.lantern_app:app", settings, database.env,
+                     work / "lantern.log")
+    rows: list[dict[str, Any]] = []
+    try:
+        bare.wait("/")
+        lantern.wait("/sign-in")
+        cookies = {role: lantern.sign_in(seed["logins"][role], seed["password"])
+                   for role in ("trainee", "supervisor")}
+        print("Loading the bare app ...", flush=True)
+        bare_before = load_target(bare, "/", None, args)
+        for target in TARGETS:
+            path, why = paths[target.name]
+            row: dict[str, Any] = {"name": target.name, "path": path,
+                                   "min_ratio": target.min_ratio, "note": why}
+            if path is not None:
+                print(f"Loading {target.name} ({path}) ...", flush=True)
+                row["load"] = load_target(lantern, path, cookies.get(target.role or ""),
+                                          args).as_dict()
+                row.update({k: measured["pages"][target.name][k]
+                            for k in ("statements", "bytes", "status")})
+            rows.append(row)
+        bare_after = load_target(bare, "/", None, args)
+    finally:
+        lantern.stop()
+        bare.stop()
+    bare_rps = (bare_before.rps + bare_after.rps) / 2
+    for row in rows:
+        if "load" in row:
+            row["ratio"] = round(row["load"]["rps"] / bare_rps, 3) if bare_rps else 0.0
+            if row["min_ratio"] is not None:
+                ok = row["ratio"] >= row["min_ratio"] and row["load"]["errors"] == 0
+                row["result"] = "PASS" if ok else "MISS"
+    results["bare"] = {"before": bare_before.as_dict(), "after": bare_after.as_dict(),
+                       "rps": round(bare_rps, 1)}
+    results["targets"] = rows
+    results["sql"] = {name: page["sql"] for name, page in measured["pages"].items()}
+    report.print_main(results)
+    return database
+
+
+def scale_run(args: argparse.Namespace, work: Path, small: Database,
+              results: dict[str, Any]) -> None:
+    """Compare the scale targets' latency at the small and the large trainee counts."""
+    large = Database(work / "large")
+    print(f"Seeding {args.scale_trainees} trainees and up to {args.practice} practice "
+          "entries ...", flush=True)
+    large.create(args.scale_trainees, practice=args.practice)
+    results["seed_large"] = {key: large.seed[key] for key in ("seconds", "counts", "notes",
+                                                              "size_mb")}
+    paths = {t.name: resolve(t, large.seed) for t in TARGETS if t.scale}
+    pages = {name: (next(t.role for t in TARGETS if t.name == name), path)
+             for name, (path, _) in paths.items() if path}
+    counts = {"small": small.measure(pages)["pages"], "large": large.measure(pages)["pages"]}
+    settings = gunicorn_settings(args.workers)
+    servers = {size: Server(f"lantern-{size}", "bench.lantern_app:app", settings, db.env,
+                            work / f"lantern-{size}.log")
+               for size, db in (("small", small), ("large", large))}
+    rows = []
+    try:
+        for server in servers.values():
+            server.wait("/sign-in")
+        cookies = {size: {role: server.sign_in(small.seed["logins"][role], small.seed["password"])
+                          for role in ("trainee", "supervisor")}
+                   for size, server in servers.items()}
+        for name, (path, why) in paths.items():
+            row: dict[str, Any] = {"name": name, "path": path, "note": why}
+            if path is not None:
+                role = next(t.role for t in TARGETS if t.name == name) or ""
+                for size, server in servers.items():
+                    print(f"Loading {name} at {size} scale ...", flush=True)
+                    row[size] = load_target(server, path, cookies[size].get(role), args,
+                                            args.scale_connections).as_dict()
+                    row[f"{size}_statements"] = counts[size][name]["statements"]
+                row["p50_ratio"] = round(row["large"]["p50_ms"] / row["small"]["p50_ms"], 2)
+                row["p99_ratio"] = round(row["large"]["p99_ms"] / row["small"]["p99_ms"], 2)
+                same_sql = row["large_statements"] == row["small_statements"]
+                ok = row["p50_ratio"] <= SCALE_MAX_RATIO and same_sql
+                row["result"] = "PASS" if ok else "MISS"
+            rows.append(row)
+    finally:
+        for server in servers.values():
+            server.stop()
+    results["scale"] = {"small_trainees": args.trainees, "large_trainees": args.scale_trainees,
+                        "connections": args.scale_connections, "rows": rows}
+    report.print_scale(results)
+
+
+def profile_misses(args: argparse.Namespace, database: Database, results: dict[str, Any],
+                   out_dir: Path) -> None:
+    """Profile every page that missed its throughput budget with pyinstrument."""
+    missed = [row for row in results["targets"] if row.get("result") == "MISS"]
+    if not missed or args.no_profile:
+        return
+    try:
+        import pyinstrument  # noqa: F401
+    except ImportError:
+        print("\nA budget was missed; install pyinstrument into .venv to profile it.")
+        return
+    pages = {row["name"]: (next(t.role for t in TARGETS if t.name == row["name"]), row["path"])
+             for row in missed}
+    measured = database.measure(pages, profile=list(pages), profile_dir=out_dir)
+    results["profiles"] = measured.get("profiles", {})
+    report.print_profiles(results["profiles"])
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Read the command line; --quick shortens every run."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 s per target instead of 10 s")
+    parser.add_argument("--scale", action="store_true",
+                        help="also compare the dashboard at 100 and 100,000 trainees")
+    parser.add_argument("--duration", type=float, help="seconds per target (default 10)")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--trainees", type=int, default=100)
+    parser.add_argument("--scale-trainees", type=int, default=100_000)
+    parser.add_argument("--scale-connections", type=int, default=1,
+                        help="connections for the --scale latency comparison (1: no queueing)")
+    parser.add_argument("--practice", type=int, default=1_000_000,
+                        help="practice entries in the --scale database, once practice exists")
+    parser.add_argument("--pdf-runs", type=int, default=40,
+                        help="certificates bench/pdf_render.py renders (0 skips it)")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="do not profile pages that miss their budget")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary databases")
+    args = parser.parse_args(argv)
+    args.duration = args.duration or (3.0 if args.quick else 10.0)
+    if args.quick:
+        args.pdf_runs = min(args.pdf_runs, 10)
+    args.warmup = 1.0 if args.quick else 2.0
+    if args.tool == "auto":
+        args.tool = "wrk" if wrk_available() else "python"
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the bench and write bench/results/<time>.json and latest.json."""
+    args = parse_args(argv)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {
+        "when": stamp, "machine": machine(), "tool": args.tool,
+        "settings": {"connections": args.connections, "seconds": args.duration,
+                     "warmup_seconds": args.warmup, "workers": args.workers,
+                     "gunicorn": gunicorn_settings(args.workers)}}
+    report.print_header(results)
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="lantern-bench-"))
+    try:
+        small = main_run(args, work, results)
+        if args.pdf_runs:
+            results["pdf"] = pdf_median(args.pdf_runs)
+            report.print_pdf(results["pdf"])
+        profile_misses(args, small, results, out_dir)
+        if args.scale:
+            scale_run(args, work, small, results)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"Kept the databases and server logs in {work}")
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    text = json.dumps(results, indent=2)
+    (out_dir / f"{stamp}.json").write_text(text)
+    (out_dir / "latest.json").write_text(text)
+    print(f"\nWrote bench/results/{stamp}.json ({results['total_seconds']} s in all)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
