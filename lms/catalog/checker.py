@@ -12,6 +12,7 @@ from lms.catalog.content import Problem, QuizSettings
 from lms.catalog.fields import SLUG, Fields
 from lms.catalog.messages import message
 from lms.catalog.parser import LinkRef, ModuleSource, ProgramSource
+from lms.catalog.profile_checker import check_practice_and_profiles
 from lms.catalog.yamltree import YamlEntry
 
 __all__ = [
@@ -34,16 +35,16 @@ URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 MODULE_KEYS = ("title", "slug", "minutes", "objectives", "frameworks", "quiz")
 QUIZ_KEYS = ("pass_mark", "draw", "max_attempts", "cooldown_minutes")
 PROGRAM_KEYS = ("slug", "title", "summary", "certificate_design", "modules", "requirements")
+OPTIONAL_PROGRAM_KEYS = ("practice", "competencies", "profiles")
 # Reserved for features still to come: accepted now so content can be written ahead of them.
-RESERVED_PROGRAM_KEYS = (
-    "activity_types",
-    "settings",
-    "competencies",
-    "practice",
-    "renewal",
-    "validity_months",
-    "credential",
-)
+RESERVED_PROGRAM_KEYS = ("credential",)
+# Keys once reserved at the top level that now live inside another key.
+MOVED_PROGRAM_KEYS = {
+    "activity_types": "practice.activity_types",
+    "settings": "practice.settings",
+    "validity_months": "requirements.validity_months",
+    "renewal": "requirements.renewal",
+}
 MIN_CHOICES, MAX_CHOICES, MIN_POOL = 3, 5, 10
 
 
@@ -191,7 +192,14 @@ def check_program_yaml(source: ProgramSource, folder_name: str) -> ProgramMeta |
     if source.root.entries is None:
         fields.report(source.root.line, "not_a_mapping", what="program.yaml")
         return None
-    entries = fields.mapping(source.root, 1, "", PROGRAM_KEYS, RESERVED_PROGRAM_KEYS)
+    entries = fields.mapping(
+        source.root,
+        1,
+        "",
+        PROGRAM_KEYS,
+        OPTIONAL_PROGRAM_KEYS + RESERVED_PROGRAM_KEYS,
+        moved=MOVED_PROGRAM_KEYS,
+    )
     assert entries is not None
     slug = fields.slug(entries, "slug", "slug")
     if slug is not None and slug != folder_name:
@@ -206,10 +214,12 @@ def check_program_yaml(source: ProgramSource, folder_name: str) -> ProgramMeta |
     summary = fields.text(entries, "summary", "summary")
     design = fields.slug(entries, "certificate_design", "certificate_design")
     modules = _module_list(fields, entries.get("modules"))
-    requirements = _requirements(fields, entries.get("requirements"), modules)
+    check_practice_and_profiles(fields, entries, modules)
     if len(source.problems) > before:
         return None
-    assert slug and title and summary and design and modules and requirements is not None
+    assert slug and title and summary and design and modules
+    # Checked above; kept raw here, and read typed through lms.catalog.profile.
+    requirements = dict(entries["requirements"].node.value)
     extra = {key: entry.node.value for key, entry in entries.items() if key not in PROGRAM_KEYS}
     return ProgramMeta(slug, title, summary, design, modules, requirements, extra)
 
@@ -231,27 +241,6 @@ def _module_list(fields: Fields, entry: YamlEntry | None) -> tuple[tuple[str, in
             first[slug] = item.line
             modules.append((slug, item.line))
     return tuple(modules)
-
-
-def _requirements(
-    fields: Fields, entry: YamlEntry | None, modules: tuple[tuple[str, int], ...] | None
-) -> dict[str, Any] | None:
-    if entry is None:
-        return None
-    if entry.node.entries is None:
-        fields.wrong(entry.node, "'requirements'", "a mapping")
-        return None
-    required = entry.node.entries.get("modules")
-    if required is not None and required.node.value != "all":
-        node = required.node
-        if node.items is None or not all(isinstance(item.value, str) for item in node.items):
-            fields.wrong(node, "'requirements.modules'", "'all' or a list of module slugs")
-            return None
-        listed = {slug for slug, _ in modules or ()}
-        for item in node.items:
-            if modules is not None and item.value not in listed:
-                fields.report(item.line, "unknown_required_module", slug=item.value)
-    return dict(entry.node.value)
 
 
 def check_program_files(

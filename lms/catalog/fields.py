@@ -57,8 +57,10 @@ class Fields:
         prefix: str,
         required: Iterable[str],
         optional: Iterable[str] = (),
+        moved: Mapping[str, str] | None = None,
     ) -> dict[str, YamlEntry] | None:
         """Return the entries if node is a mapping with every required key and no unknown one."""
+        # moved maps keys that belong elsewhere to where they go, for the "did you mean" hint.
         if node.entries is None:
             self.wrong(node, f"'{prefix.rstrip('.')}'", "a mapping")
             return None
@@ -67,7 +69,10 @@ class Fields:
         for key, entry in node.entries.items():
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.75)
-                hint = f" (did you mean '{prefix}{close[0]}'?)" if close else ""
+                if moved and key in moved:
+                    hint = f" (did you mean '{moved[key]}'?)"
+                else:
+                    hint = f" (did you mean '{prefix}{close[0]}'?)" if close else ""
                 self.report(
                     entry.key_line, "unknown_key", where=self.where, key=prefix + key, hint=hint
                 )
@@ -97,6 +102,16 @@ class Fields:
             self.report(entries[key].node.line, "bad_slug", key=f"'{name}'", value=value)
             return None
         return value
+
+    def boolean(self, entries: Mapping[str, YamlEntry], key: str, name: str) -> bool | None:
+        """Return a true or false value, or None after recording why not."""
+        entry = entries.get(key)
+        if entry is None:
+            return None
+        if not isinstance(entry.node.value, bool):
+            self.wrong(entry.node, f"'{name}'", "true or false")
+            return None
+        return entry.node.value
 
     def integer(
         self, entries: Mapping[str, YamlEntry], key: str, name: str, low: int, high: int | None

@@ -53,9 +53,14 @@ MESSAGES: dict[str, str] = {
     ),
     "duplicate_module_file": "duplicate module slug '{slug}' (also in {other})",
     "duplicate_module_entry": "duplicate module slug '{slug}' (first listed on line {first})",
-    "unknown_required_module": (
-        "'requirements.modules' names '{slug}', which is not listed in 'modules'"
+    # Practice rules and requirement profiles
+    "not_listed": "{key} names '{value}', which is not listed in '{listing}'",
+    "listed_twice": "{key} lists '{value}' twice (first on line {first})",
+    "reserved_profile": "profile slug 'default' is taken by 'requirements': choose another slug",
+    "renewal_without_expiry": (
+        "{key} needs '{needs}': a certificate that never expires is never renewed"
     ),
+    "too_long": "{key} must be at most {limit} characters (it has {count})",
     # Links
     "link_missing_file": "broken link '{target}': there is no file {file} in this program",
     "link_missing_anchor": "broken link '{target}': no heading with the id '{anchor}' in {file}",

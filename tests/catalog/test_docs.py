@@ -6,11 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from lms.catalog.checker import check_path
 from lms.catalog.loader import load_catalog
 from lms.catalog.messages import MESSAGES
 from lms.catalog.parser import parse_module_file
+from lms.catalog.profile import practice_rules, profiles
 
 from .helpers import REPO_ROOT
 
@@ -56,3 +58,33 @@ def test_the_quiz_snippet_parses_as_documented(doc: str, tmp_path: Path) -> None
     assert [choice.correct for choice in question.choices] == [False, True, False]
     assert all(choice.feedback for choice in question.choices)
     assert question.explanation.startswith("Open questions cannot")
+
+
+def test_the_profile_snippet_is_the_complete_example(doc: str) -> None:
+    """The annotated practice and profile snippet says what the complete example says."""
+    section = doc.split("## Practice rules and requirement profiles", 1)[1]
+    snippet = re.search(r"```yaml\n(practice:\n.*?)```", section, re.S)
+    program = re.search(r"`courses/example/program.yaml`:\n\n```yaml\n(.*?)```", doc, re.S)
+    assert snippet and program
+    example = yaml.safe_load(program.group(1))
+    annotated = yaml.safe_load(snippet.group(1))
+    assert list(annotated) == ["practice", "competencies", "requirements", "profiles"]
+    assert annotated == {key: example[key] for key in annotated}
+
+
+def test_the_complete_example_has_both_profiles(doc: str, tmp_path: Path, monkeypatch) -> None:
+    program = re.search(r"`courses/example/program.yaml`:\n\n```yaml\n(.*?)```", doc, re.S)
+    module = re.search(
+        r"`courses/example/01-listening-basics.md`:\n\n````markdown\n(.*?)````", doc, re.S
+    )
+    assert program and module
+    folder = tmp_path / "courses" / "example"
+    folder.mkdir(parents=True)
+    (folder / "program.yaml").write_text(program.group(1))
+    (folder / "01-listening-basics.md").write_text(module.group(1))
+    loaded = load_catalog(tmp_path / "courses").program("example")
+    found = profiles(loaded)
+    assert list(found) == ["default", "extended"]
+    assert found["default"].practice_by_activity == {"one-to-one": 600}
+    assert found["extended"].validity_months == 12
+    assert practice_rules(loaded).setting("remote").label == "Remote (phone, video or chat)"

@@ -24,8 +24,11 @@ def test_programs_are_keyed_by_slug(catalog) -> None:
     assert program.title == "Demo Program"
     assert program.summary.startswith("Two short modules")
     assert program.certificate_design == "classic"
-    assert program.requirements == {"modules": "all"}
-    assert program.extra == {"validity_months": 24}
+    # Raw, as written: lms.catalog.profile reads them typed.
+    assert program.requirements["modules"] == "all"
+    assert program.requirements["renewal"] == {"ce_minutes": 300}
+    assert list(program.extra) == ["practice", "competencies", "profiles"]
+    assert program.extra["profiles"]["short"]["modules"] == ["welcome"]
     with pytest.raises(KeyError):
         catalog.program("nope")
 
@@ -178,12 +181,12 @@ def test_content_error_lists_every_problem_as_path_line_message(tmp_path, monkey
         load_catalog(Path("courses"))
     assert [str(p) for p in raised.value.problems] == [
         "courses/demo/01-welcome.md:4: 'minutes' must be at least 1 (got -3)",
-        "courses/demo/program.yaml:13: unknown program.yaml key 'colour'",
+        "courses/demo/program.yaml:38: unknown program.yaml key 'colour'",
     ]
     assert str(raised.value).splitlines() == [
         "2 problems in the course content:",
         "courses/demo/01-welcome.md:4: 'minutes' must be at least 1 (got -3)",
-        "courses/demo/program.yaml:13: unknown program.yaml key 'colour'",
+        "courses/demo/program.yaml:38: unknown program.yaml key 'colour'",
     ]
 
 
@@ -215,7 +218,9 @@ def test_reloading_unchanged_content_is_cached_but_isolated(tmp_path, monkeypatc
     second = load_catalog(Path("courses"), module_url=url).program("demo")
     assert second.modules[0] is first.modules[0]
     second.requirements["modules"] = ["welcome"]  # type: ignore[index]
-    assert first.requirements == {"modules": "all"}
+    second.extra["profiles"]["short"]["title"] = "Changed"  # type: ignore[index]
+    assert first.requirements["modules"] == "all"
+    assert first.extra["profiles"]["short"]["title"] == "Demo Short Certificate"
 
     other_urls = load_catalog(Path("courses"), module_url=lambda p, m: f"/x/{m}").program("demo")
     assert other_urls.module("welcome").url == "/x/welcome"

@@ -1,0 +1,177 @@
+"""Typed practice rules and requirement profiles, read from a checked program's program.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from lms.catalog.content import Program
+
+__all__ = [
+    "DEFAULT_PROFILE",
+    "ActivityType",
+    "Competency",
+    "PracticeRules",
+    "RequirementProfile",
+    "Setting",
+    "practice_rules",
+    "profile",
+    "profiles",
+]
+
+#: The slug of the profile built from `requirements:`; no entry of `profiles:` may use it.
+DEFAULT_PROFILE = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityType:
+    """A kind of practice a trainee can log; `counts` says if its time counts toward practice."""
+
+    key: str
+    label: str
+    counts: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """Where practice took place (in person, remote...)."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Competency:
+    """A skill a supervisor can observe and record."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeRules:
+    """What a trainee can log for a program and what a supervisor can observe, in file order."""
+
+    activity_types: tuple[ActivityType, ...]
+    settings: tuple[Setting, ...]
+    competencies: tuple[Competency, ...]
+
+    def activity(self, key: str) -> ActivityType:
+        """Return the activity type with this key or raise KeyError."""
+        for activity in self.activity_types:
+            if activity.key == key:
+                return activity
+        raise KeyError(key)
+
+    def setting(self, key: str) -> Setting:
+        """Return the setting with this key or raise KeyError."""
+        for setting in self.settings:
+            if setting.key == key:
+                return setting
+        raise KeyError(key)
+
+    def competency(self, key: str) -> Competency:
+        """Return the competency with this key or raise KeyError."""
+        for competency in self.competencies:
+            if competency.key == key:
+                return competency
+        raise KeyError(key)
+
+    @property
+    def counted_keys(self) -> frozenset[str]:
+        """Return the keys of the activity types whose time counts toward practice."""
+        return frozenset(activity.key for activity in self.activity_types if activity.counts)
+
+
+@dataclass(frozen=True, slots=True)
+class RequirementProfile:
+    """What a trainee must do for one certificate of a program; all time is in minutes."""
+
+    slug: str
+    title: str
+    based_on: str | None  # the real credential it is modelled on, with its source
+    modules: tuple[str, ...]  # module slugs, in program order ("all" already expanded)
+    practice_total_minutes: int  # counted practice, all activity types together
+    # Minimum minutes per activity type; read-only, and left out of the hash.
+    practice_by_activity: Mapping[str, int] = field(hash=False)
+    supervision_minutes: int
+    competencies: tuple[str, ...]  # competency keys a supervisor must observe
+    validity_months: int | None  # None: the certificate does not expire
+    renewal_ce_minutes: int  # approved minutes after the last issue, needed to renew
+
+    def __post_init__(self) -> None:
+        # Callers may pass lists and dicts; store tuples and a read-only mapping.
+        object.__setattr__(self, "modules", tuple(self.modules))
+        object.__setattr__(self, "competencies", tuple(self.competencies))
+        by_activity = MappingProxyType(dict(self.practice_by_activity))
+        object.__setattr__(self, "practice_by_activity", by_activity)
+
+
+def practice_rules(program: Program) -> PracticeRules:
+    """Return the program's activity types, settings and competencies."""
+    practice = program.extra.get("practice") or {}
+    return PracticeRules(
+        activity_types=tuple(
+            ActivityType(str(item["key"]), _text(item["label"]), item["counts"] is True)
+            for item in practice.get("activity_types") or ()
+        ),
+        settings=tuple(
+            Setting(str(item["key"]), _text(item["label"]))
+            for item in practice.get("settings") or ()
+        ),
+        competencies=tuple(
+            Competency(str(item["key"]), _text(item["label"]))
+            for item in program.extra.get("competencies") or ()
+        ),
+    )
+
+
+def profiles(program: Program) -> dict[str, RequirementProfile]:
+    """Return every requirement profile of the program by slug, the default one first."""
+    # The loader has checked program.yaml, so the raw values here have the documented shape.
+    found = {
+        DEFAULT_PROFILE: _profile(
+            program, DEFAULT_PROFILE, program.requirements, f"{program.title} certificate"
+        )
+    }
+    for slug, raw in (program.extra.get("profiles") or {}).items():
+        found[str(slug)] = _profile(program, str(slug), raw, None)
+    return found
+
+
+def profile(program: Program, slug: str | None = None) -> RequirementProfile:
+    """Return the profile with this slug (None: the default one) or raise KeyError."""
+    return profiles(program)[DEFAULT_PROFILE if slug is None else slug]
+
+
+def _text(value: Any) -> str:
+    return str(value).strip()
+
+
+def _profile(
+    program: Program, slug: str, raw: Mapping[str, Any], default_title: str | None
+) -> RequirementProfile:
+    modules = raw.get("modules", "all")
+    practice = raw.get("practice") or {}
+    renewal = raw.get("renewal") or {}
+    based_on = raw.get("based_on")
+    return RequirementProfile(
+        slug=slug,
+        title=_text(raw.get("title") or default_title),
+        based_on=_text(based_on) if based_on else None,
+        modules=tuple(
+            module.slug for module in program.modules if modules == "all" or module.slug in modules
+        ),
+        practice_total_minutes=int(practice.get("total_minutes", 0)),
+        practice_by_activity={
+            str(key): int(minutes) for key, minutes in (practice.get("by_activity") or {}).items()
+        },
+        supervision_minutes=int(raw.get("supervision_minutes", 0)),
+        competencies=tuple(str(key) for key in raw.get("competencies") or ()),
+        validity_months=(
+            int(raw["validity_months"]) if raw.get("validity_months") is not None else None
+        ),
+        renewal_ce_minutes=int(renewal.get("ce_minutes", 0)),
+    )
