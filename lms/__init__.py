@@ -44,14 +44,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         module_url=lambda program, module: f"/programs/{program}/{module}",
     )
 
-    from lms import admin, auth, learning, main
+    from lms import admin, auth, learning, main, practice
+    from lms.certification.routes import bp as certification_bp
+    from lms.certification.signing import init_signing
     from lms.cli import lms_cli
     from lms.errors import init_errors
     from lms.operations import init_operations
     from lms.security import init_security
     from lms.templating import init_templating
 
-    for blueprint in (main.bp, auth.bp, admin.bp, learning.bp):
+    init_signing(app)
+    for blueprint in (main.bp, auth.bp, admin.bp, learning.bp, practice.bp, certification_bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(lms_cli)
     init_errors(app)

@@ -135,3 +135,19 @@ def demo_logins() -> None:
 
 def _demo_logins_file() -> Path:
     return Path(current_app.instance_path) / "demo-logins.txt"
+
+
+audit_cli = AppGroup("audit", help="Audit chain commands.")
+lms_cli.add_command(audit_cli)
+
+
+@audit_cli.command("verify")
+def verify_audit() -> None:
+    """Walk the audit chain and name the first broken link, if any."""
+    from lms.audit.services import verify_chain
+
+    report = verify_chain()
+    if not report.ok:
+        click.echo(f"Audit chain BROKEN after {report.events} good event(s): {report.problem}")
+        raise SystemExit(1)
+    click.echo(f"Audit chain OK: {report.events} event(s), head {report.head_hash}.")

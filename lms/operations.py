@@ -49,6 +49,11 @@ def init_operations(app: Flask) -> None:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         return response
 
+    @app.teardown_request
+    def close_uploads(_error: BaseException | None) -> None:
+        # Large uploads are spooled to temporary files; close them when the request ends.
+        request.close()
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
     def database_unavailable(error: Exception) -> tuple[str, int]:

@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from flask import Flask
 
+from lms.certification.codes import format_code
+
 
 def format_date(value: date | datetime | None) -> str:
     """Format a date the same way everywhere, e.g. 23 November 2026."""
@@ -30,5 +32,6 @@ def init_templating(app: Flask) -> None:
     """Register filters and globals."""
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["hours"] = format_hours
+    app.jinja_env.filters["certificate_code"] = format_code
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -27,3 +27,26 @@ def make_user(role: Role = Role.TRAINEE, email: str | None = None, name: str | N
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def make_certificate(user_id: int, holder_name: str = "Jordan Trainee"):  # noqa: ANN201
+    """Add an active certificate row without rendering or signing (for access tests)."""
+    import hashlib
+    from datetime import date
+
+    from lms.certification.codes import new_code
+    from lms.certification.models import Certificate
+
+    code = new_code()
+    pdf = b"%PDF-1.7 placeholder for " + code.encode()
+    certificate = Certificate(
+        code=code, user_id=user_id, program_slug="foundations",
+        program_title="Peer Support Foundations", profile_slug="default",
+        profile_title="Peer Support Foundations certificate", content_version="0" * 64,
+        holder_name=holder_name, issued_on=date.today(), expires_on=None,
+        certified={"modules": [], "practice": [], "competencies": []},
+        status_index=int.from_bytes(secrets.token_bytes(2), "big"),
+        credential_json="{}", pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest())
+    db.session.add(certificate)
+    db.session.flush()
+    return certificate

@@ -36,18 +36,61 @@ ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
     "learning.start_quiz": ("POST", (SIGN_IN, 302, 403, 403)),
     "learning.quiz_attempt": ("GET", (SIGN_IN, 200, 403, 403)),
     "learning.quiz_result": ("GET", (SIGN_IN, 302, 403, 403)),
+    # The sample entry is the trainee's, submitted and waiting: editing or deleting it is a 409.
+    "practice.log": ("GET", (SIGN_IN, 200, 403, 403)),
+    "practice.new_entry": ("GET", (SIGN_IN, 200, 403, 403)),
+    "practice.entry": ("GET", (SIGN_IN, 200, 200, 403)),
+    "practice.edit_entry": ("GET", (SIGN_IN, 409, 403, 403)),
+    "practice.submit": ("POST", (SIGN_IN, 302, 403, 403)),
+    "practice.withdraw": ("POST", (SIGN_IN, 302, 403, 403)),
+    "practice.delete": ("POST", (SIGN_IN, 409, 403, 403)),
+    "practice.log_csv": ("GET", (SIGN_IN, 200, 403, 403)),
+    "practice.summary_pdf": ("GET", (SIGN_IN, 200, 403, 403)),
+    "practice.queue": ("GET", (SIGN_IN, 403, 200, 403)),
+    "practice.approve": ("POST", (SIGN_IN, 403, 302, 403)),
+    "practice.return_entry": ("POST", (SIGN_IN, 403, 400, 403)),  # 400: no comment given
+    "practice.bulk_approve": ("POST", (SIGN_IN, 403, 302, 403)),
+    "practice.trainees": ("GET", (SIGN_IN, 403, 200, 403)),
+    "practice.trainees_csv": ("GET", (SIGN_IN, 403, 200, 403)),
+    "practice.trainee": ("GET", (SIGN_IN, 403, 200, 200)),
+    "practice.trainee_log_csv": ("GET", (SIGN_IN, 403, 200, 200)),
+    "practice.trainee_summary_pdf": ("GET", (SIGN_IN, 403, 200, 200)),
+    "practice.new_observation": ("GET", (SIGN_IN, 403, 200, 403)),
+    "practice.new_session": ("GET", (SIGN_IN, 403, 200, 403)),
+    # Public verification: the same for everyone.
+    "certification.verify": ("GET", (200, 200, 200, 200)),
+    "certification.verify_page": ("GET", (200, 200, 200, 200)),
+    "certification.verify_json": ("GET", (200, 200, 200, 200)),
+    "certification.credential_json": ("GET", (200, 200, 200, 200)),
+    "certification.status_list": ("GET", (200, 200, 200, 200)),
+    "certification.issuer": ("GET", (200, 200, 200, 200)),
+    # The sample certificate is the trainee's; posts without form data are refused kindly.
+    "certification.my_certificates": ("GET", (SIGN_IN, 200, 403, 403)),
+    "certification.claim": ("POST", (SIGN_IN, 400, 403, 403)),
+    "certification.download_pdf": ("GET", (SIGN_IN, 200, 403, 200)),
+    "certification.person_certificates": ("GET", (SIGN_IN, 403, 403, 200)),
+    "certification.admin_issue": ("POST", (SIGN_IN, 403, 403, 302)),
+    "certification.revoke": ("POST", (SIGN_IN, 403, 403, 302)),
+    "certification.reissue": ("POST", (SIGN_IN, 403, 403, 302)),
+    "certification.renew": ("POST", (SIGN_IN, 403, 403, 302)),
 }
 
 
 def sample_arguments(app: Flask, people: dict[str, int]) -> dict[str, Any]:
     """Return a value for every URL variable used by any route, creating records as needed."""
+    from lms.certification.codes import format_code
     from lms.learning.services import get_catalog, start_attempt
+    from tests.factories import make_certificate
+    from tests.practice.helpers import make_entry
 
     with app.app_context():
         module = get_catalog().program("foundations").module("active-listening")
         attempt = start_attempt(get_user(people["trainee"]), module)
+        entry = make_entry(people["trainee"], submit=True)
+        certificate = make_certificate(people["trainee"])
         db.session.commit()
-        attempt_id = attempt.id
+        attempt_id, entry_id = attempt.id, entry.id
+        code = format_code(certificate.code)
         db.session.remove()
     return {
         "user_id": people["trainee"],
@@ -57,6 +100,8 @@ def sample_arguments(app: Flask, people: dict[str, int]) -> dict[str, Any]:
         "program_slug": "foundations",
         "module_slug": "active-listening",
         "attempt_id": attempt_id,
+        "entry_id": entry_id,
+        "code": code,
     }
 
 

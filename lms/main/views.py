@@ -10,6 +10,8 @@ from lms.admin.services import trainees_of
 from lms.auth.models import Role
 from lms.learning.services import dashboard, programs_of
 from lms.main import bp
+from lms.practice.services import waiting_for_review
+from lms.practice.totals import progress
 
 
 @bp.get("/")
@@ -20,7 +22,9 @@ def home() -> str | Response:
     context: dict[str, object] = {"Role": Role}
     if current_user.role is Role.SUPERVISOR:
         context["trainees"] = trainees_of(current_user)
+        context["waiting"] = waiting_for_review(current_user)
     elif current_user.role is Role.TRAINEE:
         context["programs"] = [(program, dashboard(current_user, program))
                                for program in programs_of(current_user)]
+        context["practice"] = progress(current_user.id)
     return render_template("main/home.html", **context)

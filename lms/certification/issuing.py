@@ -1,0 +1,230 @@
+"""Issuing, revoking, reissuing and renewing certificates."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from lms.auth.models import User
+from lms.catalog.content import Program
+from lms.catalog.profile import RequirementProfile, profile
+from lms.certification import signing
+from lms.certification.codes import format_code, new_code
+from lms.certification.credential import build_credential, sign_credential
+from lms.certification.models import Certificate, CertificateStatus
+from lms.certification.pdf import CertificateValues, PracticeLine, render_certificate_pdf
+from lms.certification.qr import qr_svg
+from lms.certification.services import (
+    CertificationError,
+    active_certificate,
+    continuing_minutes,
+    eligibility_for,
+    snapshot,
+    trainee_records,
+)
+from lms.certification.status_list import random_free_index
+from lms.extensions import db
+from lms.models import utcnow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def add_months(start: date, months: int) -> date:
+    """Return the same day `months` later, clamped to the month's end (31 Jan + 1 = 28 Feb)."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    for day in (start.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def verify_url(code: str) -> str:
+    """Return the printed verification link for a code."""
+    return f"{signing.base_url()}/verify/{format_code(code)}"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """Everything needed to mint one certificate."""
+
+    trainee: User
+    program: Program
+    profile: RequirementProfile
+    issued_by: User | None
+    today: date
+    replaces: Certificate | None = None
+    certified: dict | None = None  # a reissue keeps what the old certificate certified
+    expires_on: date | None = None  # a reissue keeps the old expiry
+
+
+def _mint(request: Issue) -> Certificate:
+    program, chosen, trainee = request.program, request.profile, request.trainee
+    certified = request.certified or snapshot(program, chosen, trainee_records(trainee.id,
+                                                                               program))
+    expires_on = request.expires_on
+    if expires_on is None and chosen.validity_months:
+        expires_on = add_months(request.today, chosen.validity_months)
+    code = new_code()
+    while db.session.scalar(select(Certificate.id).filter_by(code=code)) is not None:
+        code = new_code()  # 75 random bits: a repeat is astronomically unlikely, but cheap
+    index = random_free_index(signing.used_indexes(), signing.STATUS_LIST_SIZE)
+    if not trainee.display_name:
+        raise CertificationError("The trainee has not joined yet, so there is no name to print.")
+    holder_name = trainee.display_name
+    # A stable id per holder, derived rather than stored, that reveals nothing about them.
+    holder_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"{signing.issuer_id()}/holders/{trainee.id}")
+    credential = build_credential(
+        credential_id=f"{signing.base_url()}/credentials/{format_code(code)}.json",
+        issuer_id=signing.issuer_id(), issuer_name=signing.issuer_name(),
+        issuer_url=signing.base_url(),
+        holder_id=f"urn:uuid:{holder_uuid}",
+        holder_name=holder_name,
+        achievement_id=f"{signing.base_url()}/programs/{program.slug}#{chosen.slug}",
+        achievement_name=chosen.title, achievement_description=program.summary,
+        criteria_narrative=_criteria(certified),
+        valid_from=request.today, valid_until=expires_on,
+        status_list_url=signing.status_list_url(), status_list_index=index,
+    )
+    signed = sign_credential(credential, signing.signing_key(),
+                             signing.current_verification_method())
+    credential_json = signing.to_json(signed)
+    pdf = render_certificate_pdf(_design_dir(program), CertificateValues(
+        holder_name=holder_name, program_title=chosen.title, issued_on=request.today,
+        expires_on=expires_on, code_display=format_code(code), verify_url=verify_url(code),
+        modules=tuple(item["title"] for item in certified["modules"]),
+        practice_lines=tuple(PracticeLine(item["label"], item["minutes"])
+                             for item in certified["practice"]),
+        competencies=tuple(item["label"] for item in certified["competencies"]),
+        qr_svg=qr_svg(verify_url(code)), issuer_name=signing.issuer_name(),
+    ), credential_json.encode())
+    certificate = Certificate(
+        code=code, user_id=trainee.id, program_slug=program.slug,
+        program_title=program.title, profile_slug=chosen.slug, profile_title=chosen.title,
+        content_version=program.version, holder_name=holder_name, issued_on=request.today,
+        expires_on=expires_on, status=CertificateStatus.ACTIVE, certified=certified,
+        status_index=index, credential_json=credential_json, pdf=pdf,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        replaces_id=request.replaces.id if request.replaces else None,
+        issued_by_id=request.issued_by.id if request.issued_by else None,
+    )
+    if request.replaces is not None:
+        _change_status(request.replaces, CertificateStatus.SUPERSEDED,
+                       f"Replaced by certificate {format_code(code)}", request.issued_by)
+        db.session.flush()  # the old one stops being active before the new one starts
+    db.session.add(certificate)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise CertificationError(
+            "This trainee already has an active certificate for this program.") from None
+    _audit("certificate.issue", request.issued_by or trainee, certificate)
+    return certificate
+
+
+def _criteria(certified: dict) -> str:
+    parts = [f"Passed {len(certified['modules'])} modules"]
+    if certified.get("practice_minutes_counted"):
+        parts.append(f"{certified['practice_minutes_counted'] // 60} hours of approved practice")
+    if certified.get("supervision_minutes"):
+        parts.append(f"{certified['supervision_minutes'] // 60} hours of supervision")
+    if certified.get("competencies"):
+        parts.append(f"{len(certified['competencies'])} competencies observed by a supervisor")
+    return "; ".join(parts) + "."
+
+
+def _design_dir(program: Program) -> Path:
+    root = Path(current_app.config.get("LMS_CERTIFICATES_DIR") or ROOT / "certificates")
+    return root / program.certificate_design
+
+
+def _change_status(certificate: Certificate, status: CertificateStatus, reason: str,
+                   actor: User | None) -> None:
+    certificate.status = status
+    certificate.status_reason = reason
+    certificate.status_changed_at = utcnow()
+    _audit(f"certificate.{status.value}", actor, certificate)
+
+
+def _audit(kind: str, actor: User | None, certificate: Certificate) -> None:
+    from lms.audit.services import append_event
+
+    append_event(kind, actor, certificate, {
+        "code": certificate.code, "program": certificate.program_slug,
+        "status": certificate.status.value, "reason": certificate.status_reason,
+        "pdf_sha256": certificate.pdf_sha256,
+        "credential_sha256": hashlib.sha256(certificate.credential_json.encode()).hexdigest(),
+    })
+
+
+def claim(trainee: User, program: Program, profile_slug: str | None, today: date,
+          issued_by: User | None = None) -> Certificate:
+    """Issue a certificate when every requirement is met, else say what is missing."""
+    chosen = profile(program, profile_slug)
+    eligibility = eligibility_for(trainee, program, chosen.slug)
+    if not eligibility.met:
+        missing = ", ".join(item.label for item in eligibility.missing[:3])
+        more = len(eligibility.missing) - 3
+        raise CertificationError(
+            f"Not everything is done yet: {missing}" + (f" and {more} more." if more > 0 else "."))
+    if active_certificate(trainee.id, program.slug) is not None:
+        raise CertificationError("There is already an active certificate for this program.")
+    return _mint(Issue(trainee, program, chosen, issued_by, today))
+
+
+def revoke(certificate: Certificate, reason: str, actor: User) -> None:
+    """Revoke a certificate for good, with the reason shown publicly."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise CertificationError("Please give the reason for revoking; it is shown publicly.")
+    if certificate.status is not CertificateStatus.ACTIVE:
+        raise CertificationError(f"This certificate is already {certificate.status.value}.")
+    _change_status(certificate, CertificateStatus.REVOKED, reason, actor)
+    db.session.flush()
+
+
+def reissue(certificate: Certificate, program: Program, actor: User, today: date) -> Certificate:
+    """Issue a replacement under the holder's current name; the old one is superseded."""
+    if certificate.status is not CertificateStatus.ACTIVE:
+        raise CertificationError("Only an active certificate can be reissued.")
+    trainee = db.session.get(User, certificate.user_id)
+    assert trainee is not None
+    if (trainee.display_name or "") == certificate.holder_name:
+        raise CertificationError(
+            "The name on the certificate already matches the account. Change the name first.")
+    return _mint(Issue(trainee, program, profile(program, certificate.profile_slug), actor,
+                       today, replaces=certificate, certified=dict(certificate.certified),
+                       expires_on=certificate.expires_on))
+
+
+def renew(certificate: Certificate, program: Program, actor: User | None,
+          today: date) -> Certificate:
+    """Issue a new certificate once enough continuing practice is approved since the last."""
+    if certificate.status is not CertificateStatus.ACTIVE:
+        raise CertificationError("Only an active or expired certificate can be renewed.")
+    chosen = profile(program, certificate.profile_slug)
+    done = continuing_minutes(certificate, program)
+    if done < chosen.renewal_ce_minutes:
+        hours_left = (chosen.renewal_ce_minutes - done + 59) // 60
+        raise CertificationError(
+            f"Renewal needs {chosen.renewal_ce_minutes // 60} hours of approved continuing "
+            f"practice since {certificate.issued_on:%d %B %Y}; about {hours_left} more to go.")
+    trainee = db.session.get(User, certificate.user_id)
+    assert trainee is not None
+    return _mint(Issue(trainee, program, chosen, actor, today, replaces=certificate))
+
+
+def credential_payload(certificate: Certificate) -> dict:
+    """Return the stored signed credential."""
+    return json.loads(certificate.credential_json)

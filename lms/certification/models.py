@@ -1,0 +1,117 @@
+"""Certificates: issued once, never deleted, and checked by anyone by their code."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    event,
+    text,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from lms.extensions import Model
+from lms.models import UTCDateTime, utcnow
+
+
+class CertificateStatus(enum.StrEnum):
+    """The stored status; "expired" is worked out from the expiry date, not stored."""
+
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+
+
+class CertificateDeletion(Exception):
+    """Certificates are never deleted: revoke or supersede them instead."""
+
+
+class Certificate(Model):
+    """One issued certificate with a snapshot of what it certifies."""
+
+    __table_args__ = (
+        # At most one active certificate per trainee and program, whatever the code path.
+        Index(
+            "uq_certificate_active",
+            "user_id",
+            "program_slug",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        CheckConstraint("expires_on IS NULL OR expires_on > issued_on", name="expiry_after_issue"),
+        CheckConstraint(
+            "status = 'active' OR status_reason IS NOT NULL", name="status_change_has_reason"
+        ),
+        CheckConstraint("length(code) = 16", name="code_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: 16 Crockford base32 characters (the last is a check character), no dashes.
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    program_slug: Mapped[str] = mapped_column(String(64))
+    program_title: Mapped[str] = mapped_column(String(200))
+    profile_slug: Mapped[str] = mapped_column(String(64))
+    profile_title: Mapped[str] = mapped_column(String(200))
+    #: The program's content hash when the certificate was issued.
+    content_version: Mapped[str] = mapped_column(String(64))
+    #: The name exactly as printed; a later name change needs a reissue.
+    holder_name: Mapped[str] = mapped_column(String(120))
+    issued_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[CertificateStatus] = mapped_column(
+        Enum(
+            CertificateStatus,
+            native_enum=False,
+            length=20,
+            create_constraint=True,
+            values_callable=lambda e: [m.value for m in e],
+            name="certificate_status",
+        ),
+        default=CertificateStatus.ACTIVE,
+    )
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    #: What was certified: modules, approved minutes by activity, supervision, competencies.
+    certified: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: Index of this certificate's bit in the revocation status list.
+    status_index: Mapped[int] = mapped_column(unique=True)
+    #: The signed OpenBadgeCredential, exactly as served.
+    credential_json: Mapped[str] = deferred(mapped_column(Text, nullable=False))
+    pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    pdf_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The certificate this one replaces (renewal or reissue), which is then superseded.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def status_on(self, today: date) -> str:
+        """Return the status to show: active, expired, revoked or superseded."""
+        if self.status is CertificateStatus.ACTIVE and self.expires_on and today >= self.expires_on:
+            return "expired"
+        return self.status.value
+
+
+@event.listens_for(Certificate, "before_delete")
+def _refuse_deletion(_mapper: Any, _connection: Any, target: Certificate) -> None:
+    raise CertificateDeletion(f"certificate {target.code} cannot be deleted; revoke it instead")
+
+
+class IssuerKey(Model):
+    """A public key that has signed credentials; it stays published after rotation."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_multibase: Mapped[str] = mapped_column(String(120), unique=True)
+    first_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

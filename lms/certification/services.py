@@ -1,0 +1,172 @@
+"""Certificate rules: what a trainee has done, eligibility, and public look-ups."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import select
+
+from lms.auth.models import User
+from lms.catalog.content import Program
+from lms.catalog.profile import RequirementProfile, practice_rules, profile
+from lms.certification.codes import InvalidCode, format_code, parse_code
+from lms.certification.eligibility import Eligibility, Records, counted_minutes, evaluate
+from lms.certification.models import Certificate, CertificateStatus
+from lms.extensions import db
+from lms.learning.services import passed_modules
+from lms.practice import services as practice
+
+EXPIRY_WARNING_DAYS = 60
+
+
+class CertificationError(Exception):
+    """A refusal whose message is safe to show."""
+
+
+def trainee_records(trainee_id: int, program: Program,
+                    since: datetime | None = None) -> Records:
+    """Gather a trainee's records for a program, through each feature's own services."""
+    return Records(
+        passed_modules={slug: row.best_score or 0
+                        for slug, row in passed_modules(trainee_id, program.slug).items()},
+        approved_minutes_by_activity=practice.approved_minutes_by_activity(
+            trainee_id, program, since=since),
+        supervision_minutes=practice.supervision_minutes(trainee_id, since=since),
+        observed_competencies=practice.observed_competencies(trainee_id),
+    )
+
+
+def eligibility_for(trainee: User, program: Program,
+                    profile_slug: str | None = None) -> Eligibility:
+    """Return the trainee's checklist against a program's profile."""
+    chosen = profile(program, profile_slug)
+    titles = {module.slug: module.title for module in program.modules}
+    return evaluate(chosen, practice_rules(program), titles,
+                    trainee_records(trainee.id, program))
+
+
+def continuing_minutes(certificate: Certificate, program: Program) -> int:
+    """Return counted practice approved since a certificate was issued (for renewal)."""
+    since = datetime.combine(certificate.issued_on, time.min, tzinfo=UTC)
+    records = trainee_records(certificate.user_id, program, since=since)
+    return counted_minutes(practice_rules(program), records.approved_minutes_by_activity)
+
+
+def snapshot(program: Program, chosen: RequirementProfile, records: Records) -> dict[str, Any]:
+    """Return what a certificate certifies, frozen at issue time."""
+    rules = practice_rules(program)
+    titles = {module.slug: module.title for module in program.modules}
+    return {
+        "profile": {"slug": chosen.slug, "title": chosen.title, "based_on": chosen.based_on},
+        "modules": [{"slug": slug, "title": titles.get(slug, slug),
+                     "score": records.passed_modules.get(slug)}
+                    for slug in chosen.modules if slug in records.passed_modules],
+        "practice": [{"activity": activity.key, "label": activity.label,
+                      "minutes": records.approved_minutes_by_activity.get(activity.key, 0),
+                      "counts": activity.counts}
+                     for activity in rules.activity_types
+                     if records.approved_minutes_by_activity.get(activity.key)],
+        "practice_minutes_counted": counted_minutes(rules, records.approved_minutes_by_activity),
+        "supervision_minutes": records.supervision_minutes,
+        "competencies": [{"key": key, "label": rules.competency(key).label,
+                          "observed_on": records.observed_competencies[key].isoformat()}
+                         for key in chosen.competencies if key in records.observed_competencies],
+    }
+
+
+def find_certificate(text: str) -> Certificate | None:
+    """Return the certificate for a typed code; raise InvalidCode before touching the database."""
+    code = parse_code(text)
+    return db.session.scalar(select(Certificate).filter_by(code=code))
+
+
+def find_by_pdf(content: bytes) -> Certificate | None:
+    """Return the certificate whose issued PDF has exactly these bytes."""
+    digest = hashlib.sha256(content).hexdigest()
+    return db.session.scalar(select(Certificate).filter_by(pdf_sha256=digest))
+
+
+def certificates_of(user_id: int) -> list[Certificate]:
+    """Return a person's certificates, newest first."""
+    query = (select(Certificate).filter_by(user_id=user_id)
+             .order_by(Certificate.issued_on.desc(), Certificate.id.desc()))
+    return list(db.session.scalars(query))
+
+
+def active_certificate(user_id: int, program_slug: str) -> Certificate | None:
+    """Return the person's active certificate in a program, if any."""
+    return db.session.scalar(select(Certificate).filter_by(
+        user_id=user_id, program_slug=program_slug, status=CertificateStatus.ACTIVE))
+
+
+def expiry_warning(certificate: Certificate, today: date) -> int | None:
+    """Return days until expiry when within the warning window, else None."""
+    if certificate.status is not CertificateStatus.ACTIVE or certificate.expires_on is None:
+        return None
+    days = (certificate.expires_on - today).days
+    return days if 0 <= days <= EXPIRY_WARNING_DAYS else None
+
+
+@dataclass(frozen=True)
+class PublicFacts:
+    """What the public verification page and JSON may show: never e-mail or practice notes."""
+
+    code: str
+    holder_name: str
+    program_title: str
+    profile_title: str
+    issued_on: date
+    expires_on: date | None
+    status: str
+    status_date: date
+    status_reason: str | None
+    certified: dict[str, Any]
+    replaced_by: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the facts as JSON-ready values."""
+        return {
+            "code": self.code,
+            "status": self.status,
+            "status_date": self.status_date.isoformat(),
+            "status_reason": self.status_reason,
+            "holder_name": self.holder_name,
+            "program": self.program_title,
+            "credential_name": self.profile_title,
+            "issued_on": self.issued_on.isoformat(),
+            "expires_on": self.expires_on.isoformat() if self.expires_on else None,
+            "certified": self.certified,
+            "replaced_by": self.replaced_by,
+        }
+
+
+def public_facts(certificate: Certificate, today: date) -> PublicFacts:
+    """Return the facts about a certificate that anyone may see."""
+    status = certificate.status_on(today)
+    status_date = certificate.status_changed_at.date()
+    if status == "expired" and certificate.expires_on:
+        status_date = certificate.expires_on
+    elif status == "active":
+        status_date = certificate.issued_on
+    replacement = db.session.scalar(select(Certificate.code).filter_by(
+        replaces_id=certificate.id)) if status == "superseded" else None
+    certified = dict(certificate.certified)
+    # Practice time is shown as totals only; no entry, note or reflection is ever public.
+    certified = {key: certified[key] for key in ("profile", "modules", "practice",
+                                                 "practice_minutes_counted",
+                                                 "supervision_minutes", "competencies")
+                 if key in certified}
+    return PublicFacts(
+        code=format_code(certificate.code), holder_name=certificate.holder_name,
+        program_title=certificate.program_title, profile_title=certificate.profile_title,
+        issued_on=certificate.issued_on, expires_on=certificate.expires_on, status=status,
+        status_date=status_date, status_reason=certificate.status_reason,
+        certified=certified,
+        replaced_by=format_code(replacement) if replacement else None,
+    )
+
+
+__all__ = ["CertificationError", "InvalidCode", "find_certificate", "public_facts"]

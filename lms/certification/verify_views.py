@@ -1,0 +1,152 @@
+"""Public verification: by code, by link or QR code, by PDF, and as signed JSON."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (
+    Response,
+    abort,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from lms.certification import signing
+from lms.certification.codes import InvalidCode, format_code, parse_code
+from lms.certification.forms import VerifyCodeForm, VerifyFileForm
+from lms.certification.models import Certificate
+from lms.certification.routes import bp
+from lms.certification.services import find_by_pdf, find_certificate, public_facts
+from lms.extensions import limiter
+
+VERIFY_LIMIT = "120 per minute"
+# Failed look-ups count hardest: guessing codes gets slow long before it could succeed.
+FAILED_LIMIT = "20 per minute;100 per hour"
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code in (400, 404)
+
+
+def _private(response: Response) -> Response:
+    """Keep verification pages out of search engines and referrer logs."""
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _today() -> date:
+    return date.today()
+
+
+def _lookup(code_text: str) -> Certificate:
+    """Return the certificate or abort with the helpful 404 page."""
+    try:
+        certificate = find_certificate(code_text)
+    except InvalidCode as error:
+        abort(_private(make_response(render_template(
+            "certification/not_found.html", code=code_text, reason=str(error)), 404)))
+    if certificate is None:
+        abort(_private(make_response(render_template(
+            "certification/not_found.html", code=code_text, reason=None), 404)))
+    return certificate
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit(VERIFY_LIMIT)
+@limiter.limit(FAILED_LIMIT, deduct_when=_failed)
+def verify() -> Response:
+    """Check a certificate by typing its code, or by dropping its PDF."""
+    code_form = VerifyCodeForm(request.args, meta={"csrf": False})
+    file_form = VerifyFileForm()
+    if request.method == "GET" and "code" in request.args and code_form.validate():
+        try:
+            code = parse_code(code_form.code.data or "")
+        except InvalidCode as error:
+            code_form.code.errors = [str(error)]
+        else:
+            return redirect(url_for("certification.verify_page", code=format_code(code)))
+    result = None
+    status = 200
+    if request.method == "POST":
+        if file_form.validate_on_submit():
+            content = file_form.document.data.read()
+            result = find_by_pdf(content)
+            status = 200 if result else 404
+        else:
+            status = 400
+    response = make_response(render_template(
+        "certification/verify.html", code_form=code_form, file_form=file_form,
+        checked=request.method == "POST" and status != 400, result=result,
+        facts=public_facts(result, _today()) if result else None), status)
+    return _private(response)
+
+
+@bp.get("/verify/<code>")
+@limiter.limit(VERIFY_LIMIT)
+@limiter.limit(FAILED_LIMIT, deduct_when=_failed)
+def verify_page(code: str) -> Response:
+    """Show a certificate's status and what it certifies."""
+    certificate = _lookup(code)
+    canonical = format_code(certificate.code)
+    if code != canonical:
+        return redirect(url_for("certification.verify_page", code=canonical), 301)
+    facts = public_facts(certificate, _today())
+    return _private(make_response(render_template("certification/verified.html", facts=facts)))
+
+
+@bp.get("/verify/<code>.json")
+@limiter.limit(VERIFY_LIMIT)
+@limiter.limit(FAILED_LIMIT, deduct_when=_failed)
+def verify_json(code: str) -> Response:
+    """Return the same facts as the page, as JSON."""
+    try:
+        certificate = find_certificate(code)
+    except InvalidCode as error:
+        return _private(make_response(jsonify(error="invalid_code", message=str(error)), 404))
+    if certificate is None:
+        return _private(make_response(jsonify(
+            error="not_found", message="No certificate has this code."), 404))
+    facts = public_facts(certificate, _today()).as_json()
+    facts["signed_credential"] = f"{signing.base_url()}/credentials/{facts['code']}.json"
+    return _private(jsonify(facts))
+
+
+@bp.get("/credentials/<code>.json")
+@limiter.limit(VERIFY_LIMIT)
+@limiter.limit(FAILED_LIMIT, deduct_when=_failed)
+def credential_json(code: str) -> Response:
+    """Return the signed OpenBadgeCredential exactly as issued."""
+    try:
+        certificate = find_certificate(code)
+    except InvalidCode:
+        certificate = None
+    if certificate is None:
+        return _private(make_response(jsonify(error="not_found"), 404))
+    response = make_response(certificate.credential_json)
+    response.mimetype = "application/vc+ld+json"
+    return _private(response)
+
+
+@bp.get("/credentials/status/revocation.json")
+def status_list() -> Response:
+    """Return the signed revocation status list; revocation flips a bit here at once."""
+    response = make_response(signing.to_json(signing.status_list_document()))
+    response.mimetype = "application/vc+ld+json"
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@bp.get("/issuer")
+def issuer() -> Response:
+    """Return the issuer profile with every public key that has ever signed."""
+    response = make_response(signing.to_json(signing.issuer_document()))
+    response.mimetype = "application/ld+json"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+

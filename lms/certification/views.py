@@ -1,0 +1,181 @@
+"""Trainees claim and download certificates; admins issue, revoke, reissue and renew."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from flask import Response, abort, flash, make_response, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from lms.auth.models import Role, User
+from lms.catalog.content import Program
+from lms.catalog.profile import profiles
+from lms.certification import issuing
+from lms.certification.codes import InvalidCode, format_code
+from lms.certification.forms import ClaimForm, IssueForm, RevokeForm
+from lms.certification.models import Certificate
+from lms.certification.routes import bp
+from lms.certification.services import (
+    CertificationError,
+    certificates_of,
+    eligibility_for,
+    expiry_warning,
+    find_certificate,
+)
+from lms.extensions import db
+from lms.learning.services import get_catalog, programs_of
+from lms.roles import role_required
+
+
+def _certificate_or_404(code: str) -> Certificate:
+    try:
+        certificate = find_certificate(code)
+    except InvalidCode:
+        certificate = None
+    if certificate is None:
+        abort(404)
+    return certificate
+
+
+def _program_or_404(slug: str) -> Program:
+    try:
+        return get_catalog().program(slug)
+    except KeyError:
+        abort(404)
+
+
+@bp.get("/certificates")
+@role_required(Role.TRAINEE)
+def my_certificates() -> str:
+    """Show what is left for each certificate, and the certificates already issued."""
+    today = date.today()
+    checklists = []
+    for program in programs_of(current_user):
+        for slug, chosen in profiles(program).items():
+            checklists.append((program, chosen, eligibility_for(current_user, program, slug)))
+    certificates = certificates_of(current_user.id)
+    warnings = {c.id: expiry_warning(c, today) for c in certificates}
+    return render_template("certification/mine.html", checklists=checklists,
+                           certificates=certificates, warnings=warnings, today=today,
+                           claim_form=ClaimForm(), issue_form=IssueForm())
+
+
+@bp.post("/certificates/claim")
+@role_required(Role.TRAINEE)
+def claim() -> Response:
+    """Issue the trainee's certificate once every requirement is met."""
+    form = ClaimForm()
+    if not form.validate_on_submit():
+        abort(400)
+    program = _program_or_404(form.program.data or "")
+    if program not in programs_of(current_user):
+        abort(403)
+    try:
+        certificate = issuing.claim(current_user, program, form.profile.data or None,
+                                    date.today())
+    except (CertificationError, KeyError) as error:
+        flash(str(error) if isinstance(error, CertificationError) else
+              "That certificate is not offered by this program.", "error")
+        return redirect(url_for("certification.my_certificates"))
+    db.session.commit()
+    flash(f"Congratulations! Your certificate {format_code(certificate.code)} is ready.",
+          "success")
+    return redirect(url_for("certification.my_certificates"))
+
+
+@bp.get("/certificates/<code>.pdf")
+@login_required
+def download_pdf(code: str) -> Response:
+    """Send the issued PDF to its holder or an admin, byte for byte as issued."""
+    certificate = _certificate_or_404(code)
+    if current_user.role is not Role.ADMIN and certificate.user_id != current_user.id:
+        abort(403)
+    response = make_response(certificate.pdf)
+    response.mimetype = "application/pdf"
+    name = f"lantern-certificate-{format_code(certificate.code)}.pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/admin/people/<int:user_id>/certificates")
+@role_required(Role.ADMIN)
+def person_certificates(user_id: int) -> str:
+    """Show a trainee's checklists and certificates with the admin actions."""
+    trainee = db.get_or_404(User, user_id)
+    checklists = []
+    if trainee.role is Role.TRAINEE:
+        for program in programs_of(trainee):
+            for slug, chosen in profiles(program).items():
+                checklists.append((program, chosen, eligibility_for(trainee, program, slug)))
+    return render_template("certification/admin_person.html", person=trainee,
+                           checklists=checklists, certificates=certificates_of(trainee.id),
+                           today=date.today(), issue_form=IssueForm(), revoke_form=RevokeForm())
+
+
+@bp.post("/admin/people/<int:user_id>/certificates/<program_slug>")
+@role_required(Role.ADMIN)
+def admin_issue(user_id: int, program_slug: str) -> Response:
+    """Issue a certificate for a trainee whose requirements are met."""
+    trainee = db.get_or_404(User, user_id)
+    program = _program_or_404(program_slug)
+    form = IssueForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return _act(trainee.id, lambda: issuing.claim(trainee, program, form.profile.data or None,
+                                                  date.today(), issued_by=current_user),
+                "Certificate {code} issued.")
+
+
+@bp.post("/admin/certificates/<code>/revoke")
+@role_required(Role.ADMIN)
+def revoke(code: str) -> Response:
+    """Revoke a certificate with a required, public reason."""
+    certificate = _certificate_or_404(code)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        flash("Please give the reason for revoking; it is shown publicly.", "error")
+        return redirect(url_for("certification.person_certificates",
+                                user_id=certificate.user_id))
+    return _act(certificate.user_id,
+                lambda: issuing.revoke(certificate, form.reason.data or "", current_user),
+                f"Certificate {format_code(certificate.code)} is revoked.")
+
+
+@bp.post("/admin/certificates/<code>/reissue")
+@role_required(Role.ADMIN)
+def reissue(code: str) -> Response:
+    """Reissue under the holder's current name; the old certificate is superseded."""
+    certificate = _certificate_or_404(code)
+    program = _program_or_404(certificate.program_slug)
+    if not IssueForm().validate_on_submit():
+        abort(400)
+    return _act(certificate.user_id,
+                lambda: issuing.reissue(certificate, program, current_user, date.today()),
+                "Certificate {code} issued; the old one is now superseded.")
+
+
+@bp.post("/admin/certificates/<code>/renew")
+@role_required(Role.ADMIN)
+def renew(code: str) -> Response:
+    """Renew once the continuing practice is approved; the old certificate is superseded."""
+    certificate = _certificate_or_404(code)
+    program = _program_or_404(certificate.program_slug)
+    if not IssueForm().validate_on_submit():
+        abort(400)
+    return _act(certificate.user_id,
+                lambda: issuing.renew(certificate, program, current_user, date.today()),
+                "Certificate {code} issued as the renewal; the old one is now superseded.")
+
+
+def _act(user_id: int, action: Callable[[], Certificate | None], success: str) -> Response:
+    """Run an admin action, commit once, and say what happened or why not."""
+    try:
+        result = action()
+    except CertificationError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        code = format_code(result.code) if isinstance(result, Certificate) else ""
+        flash(success.format(code=code), "success")
+    return redirect(url_for("certification.person_certificates", user_id=user_id))

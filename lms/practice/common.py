@@ -1,0 +1,182 @@
+"""Helpers shared by the trainee and supervisor views: loading, refusing, and template filters."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import abort, render_template, url_for
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from lms.auth.models import Role, User
+from lms.catalog.content import Program
+from lms.extensions import db
+from lms.learning.services import get_catalog
+from lms.markdown import render_user_markdown
+from lms.practice import bp, profile
+from lms.practice.deidentify import highlight, screen, summary
+from lms.practice.models import EntryState, PracticeDecision, PracticeEntry
+from lms.practice.services import assigned_trainee_ids
+
+
+@bp.app_template_filter("duration")
+def duration(minutes: int | None) -> str:
+    """Format minutes as '1 h 30 min', '45 min' or '2 h'."""
+    hours, rest = divmod(int(minutes or 0), 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    return f"{hours} h" if hours else f"{rest} min"
+
+
+@bp.app_template_filter("user_markdown")
+def user_markdown(text: str | None) -> Markup:
+    """Render a person's Markdown safely (no raw HTML; sanitized by nh3)."""
+    return Markup(render_user_markdown(text or ""))
+
+
+@bp.app_template_filter("short_date")
+def short_date(value: Any) -> str:
+    """Format a date as '3 Mar 2026'."""
+    return f"{value.day} {value:%b %Y}" if value else ""
+
+
+def percent(part: int, whole: int) -> int:
+    """Return part of whole as a whole percentage, capped at 100."""
+    return 100 if whole <= 0 else min(100, round(100 * part / whole))
+
+
+bp.add_app_template_global(percent, "percent")
+
+STATE_LABELS = {EntryState.DRAFT: "Draft", EntryState.SUBMITTED: "Waiting for review",
+                EntryState.RETURNED: "Returned to you", EntryState.APPROVED: "Approved"}
+
+
+def state_label(entry: PracticeEntry) -> str:
+    """Return the state in plain words, telling a resubmission apart."""
+    if entry.state is EntryState.SUBMITTED and entry.is_resubmission:
+        return "Resubmitted, waiting for review"
+    return STATE_LABELS[entry.state]
+
+
+bp.add_app_template_global(state_label, "practice_state")
+
+
+def conflict(message: str, back_url: str, back_label: str) -> tuple[str, int]:
+    """Render the 409 page: what was refused, why, and that nothing changed."""
+    return render_template("practice/conflict.html", message=message, back_url=back_url,
+                           back_label=back_label), 409
+
+
+def program_or_none(slug: str) -> Program | None:
+    """Return the program for an entry, if the content still has it."""
+    return get_catalog().programs.get(slug)
+
+
+def load_entry(entry_id: int) -> PracticeEntry:
+    """Return an entry with its trainee, approver and decisions loaded, or 404."""
+    query = (select(PracticeEntry).where(PracticeEntry.id == entry_id)
+             .options(joinedload(PracticeEntry.trainee), joinedload(PracticeEntry.approved_by),
+                      selectinload(PracticeEntry.decisions)
+                      .joinedload(PracticeDecision.supervisor)))
+    entry = db.session.scalar(query)
+    if entry is None:
+        abort(404)
+    return entry
+
+
+def own_entry(entry_id: int) -> PracticeEntry:
+    """Return the signed-in trainee's own entry, else 403."""
+    entry = load_entry(entry_id)
+    if current_user.role is not Role.TRAINEE or entry.trainee_id != current_user.id:
+        abort(403)
+    return entry
+
+
+def reviewable_entry(entry_id: int) -> PracticeEntry:
+    """Return an entry an assigned supervisor may see (never a draft), else 403."""
+    entry = load_entry(entry_id)
+    if (current_user.role is not Role.SUPERVISOR
+            or entry.trainee_id not in assigned_trainee_ids(current_user)
+            or entry.state is EntryState.DRAFT):
+        abort(403)
+    return entry
+
+
+def trainee_for_viewer(user_id: int) -> User:
+    """Return a trainee an admin or an assigned supervisor may look at, else 403 or 404."""
+    trainee = db.get_or_404(User, user_id)
+    if trainee.role is not Role.TRAINEE:
+        abort(404)
+    if current_user.role is Role.ADMIN:
+        return trainee
+    if current_user.role is Role.SUPERVISOR and trainee.id in assigned_trainee_ids(current_user):
+        return trainee
+    abort(403)
+
+
+def text_sha(text: str | None) -> str:
+    """Return the SHA-256 of text as shown, to tie a confirmation to what was screened."""
+    return hashlib.sha256((text or "").strip().encode()).hexdigest()
+
+
+def screen_context(text: str | None) -> dict[str, Any]:
+    """Return what the screening panel shows for a text: hits, highlighted text and advice."""
+    text = (text or "").strip()
+    hits = screen(text)
+    return {"hits": hits, "marked": highlight(text, hits) if hits else None,
+            "kinds": summary(hits), "sha": text_sha(text), "guide_url": guidance_url()}
+
+
+def guidance_url() -> str:
+    """Return the link to the confidentiality module's section on practice logs."""
+    for program in get_catalog():
+        try:
+            module = program.module("confidentiality")
+        except KeyError:
+            continue
+        anchor = next((entry.anchor_id for entry in module.toc
+                       if "practice log" in entry.title.lower()), None)
+        return module.url + (f"#{anchor}" if anchor else "")
+    return url_for("main.home")
+
+
+def choices_for(program: Program) -> dict[str, list[tuple[str, str]]]:
+    """Return the program's lists for the entry form's radio buttons and checkboxes."""
+    return {
+        "activity": [(a.key, a.label) for a in profile.activity_types(program)],
+        "setting": profile.settings(program),
+        "competencies": profile.competencies(program),
+    }
+
+
+bp.add_app_template_global(profile.modality_label, "modality_label")
+bp.add_app_template_filter(profile.topic_label, "topic_label")
+
+
+def entry_labels(entry: PracticeEntry) -> dict[str, Any]:
+    """Return an entry's activity, setting and competencies in words from its program."""
+    program = program_or_none(entry.program_slug)
+    if program is None:
+        return {"activity": entry.activity, "counts": False, "setting": entry.setting,
+                "competencies": list(entry.competencies)}
+    activity = next((a for a in profile.activity_types(program) if a.key == entry.activity),
+                    None)
+    names = dict(profile.competencies(program))
+    return {"activity": activity.label if activity else entry.activity,
+            "counts": bool(activity and activity.counts),
+            "setting": profile.label_of(profile.settings(program), entry.setting),
+            "competencies": [names.get(key, key) for key in entry.competencies]}
+
+
+bp.add_app_template_global(entry_labels, "entry_labels")
+
+
+def competency_names(program: Program | None) -> dict[str, str]:
+    """Return the program's competency labels by key."""
+    return dict(profile.competencies(program)) if program else {}
+
+
+bp.add_app_template_global(competency_names, "competency_names")

@@ -1,0 +1,180 @@
+"""The supervisor's review queue: approve, return with a comment, or bulk-approve."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.wrappers import Response
+
+from lms.auth.models import Role, SupervisorAssignment
+from lms.extensions import db
+from lms.practice import bp, profile, totals
+from lms.practice.common import conflict, load_entry, program_or_none, screen_context
+from lms.practice.forms import ActionForm, ApproveForm, ReturnForm
+from lms.practice.models import Decision, EntryState, PracticeDecision, PracticeEntry
+from lms.practice.services import (
+    AlreadyDecided,
+    NotAssigned,
+    PracticeError,
+    assigned_trainee_ids,
+    decide,
+    ensure_assigned,
+)
+from lms.roles import role_required
+
+PAGE_SIZE = 15
+
+
+@dataclass(frozen=True)
+class Running:
+    """Where a trainee would stand if the supervisor approved up to and including this entry."""
+
+    approved: int
+    with_queue: int
+    required: int
+    counts: bool
+
+
+def queue_query(supervisor_id: int) -> Select[tuple[PracticeEntry]]:
+    """Return the select for submitted entries of the supervisor's trainees, oldest first."""
+    return (select(PracticeEntry)
+            .join(SupervisorAssignment,
+                  (SupervisorAssignment.trainee_id == PracticeEntry.trainee_id)
+                  & (SupervisorAssignment.supervisor_id == supervisor_id))
+            .where(PracticeEntry.state == EntryState.SUBMITTED)
+            .options(joinedload(PracticeEntry.trainee),
+                     selectinload(PracticeEntry.decisions)
+                     .joinedload(PracticeDecision.supervisor))
+            .order_by(PracticeEntry.submitted_at, PracticeEntry.id))
+
+
+def running_totals(entries: list[PracticeEntry]) -> dict[int, Running]:
+    """Return, per entry, the trainee's approved total and the total with the queue so far."""
+    progress = totals.progress_for({entry.trainee_id for entry in entries})
+    so_far: dict[int, int] = {}
+    result: dict[int, Running] = {}
+    for entry in entries:
+        trainee_progress = progress.get(entry.trainee_id)
+        program = program_or_none(entry.program_slug)
+        counts = bool(program and entry.activity in profile.counting_activities(program))
+        approved = trainee_progress.counted_minutes if trainee_progress else 0
+        so_far[entry.trainee_id] = so_far.get(entry.trainee_id, approved) + (
+            entry.minutes if counts else 0)
+        result[entry.id] = Running(approved, so_far[entry.trainee_id],
+                                   trainee_progress.required_minutes if trainee_progress else 0,
+                                   counts)
+    return result
+
+
+@bp.get("/supervision/queue")
+@role_required(Role.SUPERVISOR)
+def queue() -> str:
+    """Show submitted entries from assigned trainees, oldest first, with running totals."""
+    page = db.paginate(queue_query(current_user.id), per_page=PAGE_SIZE, error_out=False)
+    return render_template("practice/queue.html", page=page, running=running_totals(page.items),
+                           action_form=ActionForm())
+
+
+def _submission(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _queue_url() -> str:
+    return url_for("practice.queue")
+
+
+@bp.post("/supervision/entries/<int:entry_id>/approve")
+@role_required(Role.SUPERVISOR)
+def approve(entry_id: int) -> Response | tuple[str, int]:
+    """Approve one submitted entry; it is locked from now on."""
+    entry = load_entry(entry_id)
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        decide(entry, current_user, Decision.APPROVE,
+               seen_submission=_submission(form.submission.data))
+    except NotAssigned:
+        abort(403)
+    except AlreadyDecided as error:
+        db.session.rollback()
+        return conflict(str(error), _queue_url(), "Back to your queue")
+    db.session.commit()
+    flash(f"Approved: {entry.trainee.name}, {entry.minutes} minutes on "
+          f"{entry.practice_date.day} {entry.practice_date:%B}.", "success")
+    return redirect(_queue_url())
+
+
+@bp.post("/supervision/entries/<int:entry_id>/return")
+@role_required(Role.SUPERVISOR)
+def return_entry(entry_id: int) -> Response | tuple[str, int]:
+    """Return one submitted entry to the trainee with what to change."""
+    entry = load_entry(entry_id)
+    form = ReturnForm()
+    try:
+        ensure_assigned(current_user, entry.trainee_id)
+    except NotAssigned:
+        abort(403)
+    if form.validate_on_submit():
+        try:
+            decide(entry, current_user, Decision.RETURN, form.comment.data or "",
+                   seen_submission=_submission(form.submission.data))
+        except AlreadyDecided as error:
+            db.session.rollback()
+            return conflict(str(error), _queue_url(), "Back to your queue")
+        except PracticeError as error:
+            form.comment.errors = [*form.comment.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(f"Returned to {entry.trainee.name} with your comment.", "success")
+            return redirect(_queue_url())
+    elif "csrf_token" in form.errors:
+        abort(400)
+    if entry.state is EntryState.DRAFT:
+        abort(403)
+    return render_template("practice/entry.html", entry=entry,
+                           program=program_or_none(entry.program_slug), action_form=ActionForm(),
+                           approve_form=ApproveForm(), return_form=form,
+                           screen=screen_context(entry.reflection)), 400
+
+
+@bp.post("/supervision/queue/approve")
+@role_required(Role.SUPERVISOR)
+def bulk_approve() -> Response:
+    """Approve the ticked entries; any already decided by someone else are left as they are."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    chosen: dict[int, int | None] = {}
+    for value in request.form.getlist("entries"):
+        entry_id, _, submission = value.partition(":")
+        if entry_id.isdigit():
+            chosen[int(entry_id)] = _submission(submission)
+    if not chosen:
+        flash("Please tick at least one entry to approve.", "error")
+        return redirect(_queue_url())
+    entries = list(db.session.scalars(
+        select(PracticeEntry).where(PracticeEntry.id.in_(chosen))
+        .options(joinedload(PracticeEntry.trainee)).order_by(PracticeEntry.submitted_at)))
+    allowed = assigned_trainee_ids(current_user)
+    if len(entries) != len(chosen) or any(e.trainee_id not in allowed for e in entries):
+        abort(403)  # checked for all before changing any: nothing is half done
+    approved, skipped = 0, 0
+    for entry in entries:
+        try:
+            decide(entry, current_user, Decision.APPROVE, seen_submission=chosen[entry.id])
+        except AlreadyDecided:
+            skipped += 1
+        else:
+            approved += 1
+    db.session.commit()
+    message = f"Approved {approved} entr{'y' if approved == 1 else 'ies'}."
+    if skipped:
+        message += (f" {skipped} had already been decided, withdrawn or changed, and "
+                    f"{'was' if skipped == 1 else 'were'} left as "
+                    f"{'it was' if skipped == 1 else 'they were'}.")
+    flash(message, "success" if approved else "error")
+    return redirect(_queue_url())

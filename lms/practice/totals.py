@@ -1,0 +1,258 @@
+"""Totals against the requirement profile, in a fixed number of queries for any number of people.
+
+The names `approved_minutes_by_activity`, `counted_practice_minutes`, `supervision_minutes` and
+`observed_competencies` are the interface certification relies on (re-exported by services).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from lms.catalog.content import Catalog, Program
+from lms.extensions import db
+from lms.learning.models import Enrollment
+from lms.practice import profile
+from lms.practice.models import (
+    CompetencyObservation,
+    EntryState,
+    PracticeEntry,
+    SessionAttendee,
+    SupervisionSession,
+)
+
+
+def _catalog() -> Catalog:
+    return current_app.extensions["lantern.catalog"]
+
+
+def _since_date(since: datetime | None) -> date | None:
+    return since.date() if since is not None else None
+
+
+def approved_minutes_by_activity(trainee_id: int, program: Program,
+                                 since: datetime | None = None) -> dict[str, int]:
+    """Return approved minutes per activity key (every activity, counting or not)."""
+    query = (select(PracticeEntry.activity, func.sum(PracticeEntry.minutes))
+             .where(PracticeEntry.trainee_id == trainee_id,
+                    PracticeEntry.program_slug == program.slug,
+                    PracticeEntry.state == EntryState.APPROVED)
+             .group_by(PracticeEntry.activity))
+    if since is not None:
+        query = query.where(PracticeEntry.practice_date >= _since_date(since))
+    return {activity: int(minutes or 0) for activity, minutes in db.session.execute(query)}
+
+
+def counted_minutes(by_activity: dict[str, int], program: Program) -> int:
+    """Apply the counting rules: only activity types with `counts: true` add to the hours."""
+    counting = profile.counting_activities(program)
+    return sum(minutes for key, minutes in by_activity.items() if key in counting)
+
+
+def counted_practice_minutes(trainee_id: int, program: Program,
+                             since: datetime | None = None) -> int:
+    """Return the approved minutes that count toward the program's practice hours."""
+    return counted_minutes(approved_minutes_by_activity(trainee_id, program, since), program)
+
+
+def supervision_minutes(trainee_id: int, since: datetime | None = None) -> int:
+    """Return the minutes of supervision sessions the trainee took part in."""
+    query = (select(func.coalesce(func.sum(SupervisionSession.minutes), 0))
+             .join(SessionAttendee, SessionAttendee.session_id == SupervisionSession.id)
+             .where(SessionAttendee.trainee_id == trainee_id))
+    if since is not None:
+        query = query.where(SupervisionSession.session_date >= _since_date(since))
+    return int(db.session.scalar(query) or 0)
+
+
+def observed_competencies(trainee_id: int) -> dict[str, date]:
+    """Return each competency observed as competent, with the first date it was."""
+    query = (select(CompetencyObservation.competency,
+                    func.min(CompetencyObservation.observed_on))
+             .where(CompetencyObservation.trainee_id == trainee_id,
+                    CompetencyObservation.competent.is_(True))
+             .group_by(CompetencyObservation.competency))
+    return {key: observed for key, observed in db.session.execute(query)}
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    """Approved time for one activity type, and its minimum if the profile sets one."""
+
+    key: str
+    label: str
+    counts: bool
+    minutes: int
+    required: int | None
+
+
+@dataclass(frozen=True)
+class CompetencyLine:
+    """One competency: whether the certificate needs it and when it was observed."""
+
+    key: str
+    label: str
+    required: bool
+    observed_on: date | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A trainee's supervised practice measured against their program's profile."""
+
+    trainee_id: int
+    program: Program
+    counted_minutes: int
+    required_minutes: int
+    activities: tuple[ActivityLine, ...]
+    supervision_minutes: int
+    required_supervision: int
+    competencies: tuple[CompetencyLine, ...]
+    pending_minutes: int
+    pending_entries: int
+    returned_entries: int
+
+    @property
+    def practice_met(self) -> bool:
+        """Return whether total and per-activity minimums are met."""
+        return self.counted_minutes >= self.required_minutes and all(
+            line.minutes >= line.required for line in self.activities if line.required)
+
+    @property
+    def competencies_met(self) -> bool:
+        """Return whether every required competency has been observed."""
+        return all(line.observed_on for line in self.competencies if line.required)
+
+    @property
+    def supervision_met(self) -> bool:
+        """Return whether enough supervision has been recorded."""
+        return self.supervision_minutes >= self.required_supervision
+
+    @property
+    def all_met(self) -> bool:
+        """Return whether the practice part of the profile is complete."""
+        return self.practice_met and self.competencies_met and self.supervision_met
+
+    @property
+    def required_competency_count(self) -> int:
+        """Return how many competencies the certificate needs."""
+        return sum(line.required for line in self.competencies)
+
+    @property
+    def observed_required_count(self) -> int:
+        """Return how many of the required competencies have been observed."""
+        return sum(bool(line.required and line.observed_on) for line in self.competencies)
+
+
+def programs_by_trainee(trainee_ids: Iterable[int]) -> dict[int, Program]:
+    """Return each trainee's first program that still exists, in one query."""
+    ids = list(trainee_ids)
+    if not ids:
+        return {}
+    catalog = _catalog()
+    query = (select(Enrollment.user_id, Enrollment.program_slug)
+             .where(Enrollment.user_id.in_(ids))
+             .order_by(Enrollment.enrolled_at, Enrollment.id))
+    result: dict[int, Program] = {}
+    for user_id, slug in db.session.execute(query):
+        if user_id not in result and slug in catalog.programs:
+            result[user_id] = catalog.program(slug)
+    return result
+
+
+def progress_for(trainee_ids: Iterable[int]) -> dict[int, Progress]:
+    """Return progress for many trainees in six queries, whatever their number."""
+    ids = sorted(set(trainee_ids))
+    programs = programs_by_trainee(ids)
+    if not programs:
+        return {}
+    ids = list(programs)
+    approved: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
+    pending: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    query = (select(PracticeEntry.trainee_id, PracticeEntry.program_slug, PracticeEntry.state,
+                    PracticeEntry.activity, func.count(), func.sum(PracticeEntry.minutes))
+             .where(PracticeEntry.trainee_id.in_(ids))
+             .group_by(PracticeEntry.trainee_id, PracticeEntry.program_slug, PracticeEntry.state,
+                       PracticeEntry.activity))
+    for trainee_id, slug, state, activity, count, minutes in db.session.execute(query):
+        if state == EntryState.APPROVED:
+            approved[(trainee_id, slug)][activity] = int(minutes or 0)
+        elif state == EntryState.SUBMITTED:
+            pending[trainee_id][0] += int(minutes or 0)
+            pending[trainee_id][1] += count
+        elif state == EntryState.RETURNED:
+            pending[trainee_id][2] += count
+    supervision = dict(db.session.execute(
+        select(SessionAttendee.trainee_id, func.sum(SupervisionSession.minutes))
+        .join(SupervisionSession, SupervisionSession.id == SessionAttendee.session_id)
+        .where(SessionAttendee.trainee_id.in_(ids)).group_by(SessionAttendee.trainee_id)).all())
+    observed: dict[int, dict[str, date]] = defaultdict(dict)
+    for trainee_id, key, first in db.session.execute(
+            select(CompetencyObservation.trainee_id, CompetencyObservation.competency,
+                   func.min(CompetencyObservation.observed_on))
+            .where(CompetencyObservation.trainee_id.in_(ids),
+                   CompetencyObservation.competent.is_(True))
+            .group_by(CompetencyObservation.trainee_id, CompetencyObservation.competency)):
+        observed[trainee_id][key] = first
+    return {trainee_id: _progress(trainee_id, program, approved[(trainee_id, program.slug)],
+                                  int(supervision.get(trainee_id) or 0), observed[trainee_id],
+                                  pending[trainee_id])
+            for trainee_id, program in programs.items()}
+
+
+def _progress(trainee_id: int, program: Program, by_activity: dict[str, int], supervised: int,
+              observed: dict[str, date], pending: list[int]) -> Progress:
+    minimums = profile.required_minutes_by_activity(program)
+    lines = [ActivityLine(activity.key, activity.label, activity.counts,
+                          by_activity.get(activity.key, 0), minimums.get(activity.key))
+             for activity in profile.activity_types(program)]
+    required = set(profile.required_competencies(program))
+    competency_lines = [CompetencyLine(key, label, key in required, observed.get(key))
+                        for key, label in profile.competencies(program)]
+    return Progress(
+        trainee_id=trainee_id, program=program,
+        counted_minutes=counted_minutes(by_activity, program),
+        required_minutes=profile.required_practice_minutes(program),
+        activities=tuple(lines), supervision_minutes=supervised,
+        required_supervision=profile.required_supervision_minutes(program),
+        competencies=tuple(competency_lines), pending_minutes=pending[0],
+        pending_entries=pending[1], returned_entries=pending[2])
+
+
+def progress(trainee_id: int) -> Progress | None:
+    """Return one trainee's progress, or None when they are not enrolled in a program."""
+    return progress_for([trainee_id]).get(trainee_id)
+
+
+def week_start(day: date) -> date:
+    """Return the Monday of the day's ISO week."""
+    return day - timedelta(days=day.weekday())
+
+
+def weekly_hours(trainee_ids: Iterable[int], today: date, weeks: int = 12
+                 ) -> list[tuple[date, int]]:
+    """Return approved counted minutes per week for the last `weeks` weeks, oldest first."""
+    ids = list(trainee_ids)
+    first = week_start(today) - timedelta(weeks=weeks - 1)
+    totals = {first + timedelta(weeks=number): 0 for number in range(weeks)}
+    if not ids:
+        return list(totals.items())
+    catalog = _catalog()
+    query = (select(PracticeEntry.practice_date, PracticeEntry.program_slug,
+                    PracticeEntry.activity, PracticeEntry.minutes)
+             .where(PracticeEntry.trainee_id.in_(ids), PracticeEntry.state == EntryState.APPROVED,
+                    PracticeEntry.practice_date >= first))
+    counting: dict[str, set[str]] = {}
+    for day, slug, activity, minutes in db.session.execute(query):
+        if slug not in counting:
+            program = catalog.programs.get(slug)
+            counting[slug] = profile.counting_activities(program) if program else set()
+        week = week_start(day)
+        if activity in counting[slug] and week in totals:
+            totals[week] += minutes
+    return list(totals.items())

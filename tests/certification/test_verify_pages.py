@@ -1,0 +1,214 @@
+"""The public verification pages, JSON and status list, and the trainee and admin pages."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from lms.certification import issuing, status_list
+from lms.certification.codes import format_code
+from lms.certification.credential import verify_credential
+from lms.certification.keys import verification_methods
+from lms.certification.models import Certificate
+from lms.extensions import db
+from lms.learning.services import get_catalog
+from tests.certification.records import make_eligible
+from tests.conftest import csrf_token, get_user
+
+
+@pytest.fixture
+def issued(app, people, monkeypatch):
+    """Issue a certificate for the trainee and return its formatted code."""
+    with app.app_context():
+        program = get_catalog().program("foundations")
+        make_eligible(monkeypatch, people["trainee"], program)
+        certificate = issuing.claim(get_user(people["trainee"]), program, None, date.today())
+        db.session.commit()
+        code = format_code(certificate.code)
+        db.session.remove()
+    return code
+
+
+def _certificate(app, code):
+    with app.app_context():
+        certificate = db.session.scalar(db.select(Certificate).filter_by(
+            code=code.replace("-", "")))
+        db.session.expunge(certificate)
+        return certificate
+
+
+def test_verify_page_shows_valid_and_never_an_email(app, issued, client):
+    response = client.get(f"/verify/{issued}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Valid" in page and "Jordan Trainee" in page and "Peer Support Foundations" in page
+    assert "@" not in re.sub(r"<(script|style)[^>]*>.*?</\1>", "", page, flags=re.S)
+    assert '<meta name="robots" content="noindex, nofollow">' in page
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "noindex" in response.headers["X-Robots-Tag"]
+
+
+def test_typed_codes_are_forgiving(app, issued, client):
+    messy = issued.lower().replace("-", " ").replace("0", "o").replace("1", "l")
+    response = client.get(f"/verify?code={messy}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/verify/{issued}")
+    response = client.get(f"/verify/{issued.replace('-', '').lower()}")
+    assert response.status_code == 301 and response.headers["Location"].endswith(issued)
+
+
+def test_mistyped_and_unknown_codes(app, issued, client):
+    last = issued[-1]
+    wrong = issued[:-1] + ("2" if last != "2" else "3")
+    page = client.get(f"/verify/{wrong}")
+    assert page.status_code == 404 and "looks mistyped" in page.get_data(as_text=True)
+    from lms.certification.codes import new_code
+
+    unknown = format_code(new_code())
+    page = client.get(f"/verify/{unknown}")
+    assert page.status_code == 404
+    assert "could not find that certificate" in page.get_data(as_text=True)
+    assert client.get(f"/verify/{unknown}.json").status_code == 404
+
+
+def test_json_and_signed_credential(app, issued, client):
+    facts = client.get(f"/verify/{issued}.json").get_json()
+    assert facts["status"] == "active" and facts["code"] == issued
+    assert facts["holder_name"] == "Jordan Trainee"
+    assert "email" not in json.dumps(facts) and "@" not in json.dumps(facts)
+    credential = json.loads(client.get(f"/credentials/{issued}.json").get_data(as_text=True))
+    issuer = json.loads(client.get("/issuer").get_data(as_text=True))
+    assert verify_credential(credential, verification_methods(issuer))
+
+
+def test_revocation_shows_at_once_everywhere(app, people, issued, client, sign_in):
+    sign_in("admin@example.org")
+    url = f"/admin/people/{people['trainee']}/certificates"
+    token = csrf_token(client, url)
+    refused = client.post(f"/admin/certificates/{issued}/revoke", data={"csrf_token": token},
+                          follow_redirects=True)
+    assert "Please give the reason" in refused.get_data(as_text=True)
+    assert client.get(f"/verify/{issued}.json").get_json()["status"] == "active"
+    client.post(f"/admin/certificates/{issued}/revoke",
+                data={"csrf_token": token, "reason": "Issued in error"})
+    page = client.get(f"/verify/{issued}")
+    assert page.status_code == 200  # a revoked certificate is never a 404
+    text = page.get_data(as_text=True)
+    assert "Revoked" in text and "Issued in error" in text
+    assert f"{date.today().day} {date.today():%B %Y}" in text
+    assert client.get(f"/verify/{issued}.json").get_json()["status"] == "revoked"
+    status = json.loads(client.get("/credentials/status/revocation.json").get_data(as_text=True))
+    certificate = _certificate(app, issued)
+    assert status_list.is_set(status["credentialSubject"]["encodedList"],
+                              certificate.status_index)
+    issuer = json.loads(client.get("/issuer").get_data(as_text=True))
+    assert verify_credential(status, verification_methods(issuer))
+
+
+def test_expired_certificate_shows_expired(app, issued, client):
+    with app.app_context():
+        certificate = db.session.scalar(db.select(Certificate))
+        certificate.issued_on = date.today() - timedelta(days=800)
+        certificate.expires_on = date.today() - timedelta(days=70)
+        db.session.commit()
+    assert "Expired" in client.get(f"/verify/{issued}").get_data(as_text=True)
+    assert client.get(f"/verify/{issued}.json").get_json()["status"] == "expired"
+
+
+def test_pdf_check_matches_only_the_issued_file(app, issued, client):
+    pdf = _certificate_pdf(app, issued)
+    token = csrf_token(client, "/verify")
+    same = client.post("/verify", data={"csrf_token": token,
+                                        "document": (_file(pdf), "certificate.pdf")})
+    assert same.status_code == 200
+    assert "exactly the certificate we issued" in same.get_data(as_text=True)
+    edited = pdf[:-20] + b"X" + pdf[-19:]
+    other = client.post("/verify", data={"csrf_token": token,
+                                         "document": (_file(edited), "certificate.pdf")})
+    assert other.status_code == 404
+    assert "does not match any certificate we issued" in other.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("content,name,message", [
+    (b"hello", "notes.txt", "Please choose a PDF file"),
+    (b"GIF89a....", "fake.pdf", "That file is not a PDF"),
+    (b"%PDF-" + b"0" * (5 * 1024 * 1024), "huge.pdf", "larger than 5 MB"),
+])
+def test_bad_uploads_get_a_clear_message(app, client, content, name, message):
+    from werkzeug.test import EnvironBuilder
+
+    token = csrf_token(client, "/verify")
+    # Build the request by hand so its spooled body file is closed afterwards.
+    builder = EnvironBuilder(path="/verify", method="POST", data={
+        "csrf_token": token, "document": (_file(content), name)})
+    environ = builder.get_environ()
+    try:
+        response = client.open(environ)
+    finally:
+        environ["wsgi.input"].close()
+        builder.close()
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_failed_lookups_are_rate_limited(app, client):
+    from lms.certification.codes import new_code
+
+    statuses = [client.get(f"/verify/{format_code(new_code())}").status_code for _ in range(22)]
+    assert statuses[:20] == [404] * 20
+    assert statuses[-1] == 429
+
+
+def test_trainee_sees_checklist_claims_and_downloads(app, people, client, sign_in, monkeypatch):
+    with app.app_context():
+        program = get_catalog().program("foundations")
+    sign_in("trainee@example.org")
+    page = client.get("/certificates").get_data(as_text=True)
+    assert "things left" in page or "thing left" in page
+    token = csrf_token(client, "/certificates")
+    refused = client.post("/certificates/claim", data={
+        "csrf_token": token, "program": "foundations", "profile": "default"},
+        follow_redirects=True)
+    assert "Not everything is done yet" in refused.get_data(as_text=True)
+    with app.app_context():
+        make_eligible(monkeypatch, people["trainee"], program)
+        db.session.commit()
+    page = client.get("/certificates").get_data(as_text=True)
+    assert "Claim my certificate" in page
+    done = client.post("/certificates/claim", data={
+        "csrf_token": token, "program": "foundations", "profile": "default"},
+        follow_redirects=True).get_data(as_text=True)
+    code = re.search(r"Your certificate (\w{4}-\w{4}-\w{4}-\w{4}) is ready", done).group(1)
+    pdf = client.get(f"/certificates/{code}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
+    assert pdf.mimetype == "application/pdf"
+
+
+def test_expiry_warning_on_the_trainee_page(app, people, issued, client, sign_in):
+    with app.app_context():
+        certificate = db.session.scalar(db.select(Certificate))
+        certificate.expires_on = date.today() + timedelta(days=30)
+        db.session.commit()
+    sign_in("trainee@example.org")
+    assert "expires in 30 days" in client.get("/certificates").get_data(as_text=True)
+
+
+def test_others_cannot_download_a_certificate(app, people, issued, client, sign_in):
+    sign_in("supervisor@example.org")
+    assert client.get(f"/certificates/{issued}.pdf").status_code == 403
+
+
+def _certificate_pdf(app, code):
+    with app.app_context():
+        certificate = db.session.scalar(db.select(Certificate).filter_by(
+            code=code.replace("-", "")))
+        return bytes(certificate.pdf)
+
+
+def _file(content: bytes):
+    import io
+
+    return io.BytesIO(content)

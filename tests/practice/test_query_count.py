@@ -1,0 +1,70 @@
+"""Supervisor pages run a fixed number of queries, whatever the number of trainees and entries."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from lms.admin.services import assign_supervisor
+from lms.auth.models import Role
+from lms.extensions import db
+from lms.learning.services import enroll
+from tests.conftest import get_user
+from tests.factories import make_user
+from tests.practice.helpers import make_entry
+
+
+@contextmanager
+def counting_queries():
+    """Count the SQL statements sent while the block runs."""
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+
+
+def _add_trainees(app, supervisor_id, start, count):
+    with app.app_context():
+        supervisor = get_user(supervisor_id)
+        for number in range(start, start + count):
+            trainee = make_user(Role.TRAINEE, f"load{number}@example.org", f"Load {number:03}")
+            enroll(trainee, "foundations")
+            assign_supervisor(trainee, supervisor, None)
+            make_entry(trainee.id, minutes=30, approve_by=supervisor_id)
+            make_entry(trainee.id, minutes=45, submit=True)
+            make_entry(trainee.id, minutes=20, submit=True, activity="group")
+        db.session.commit()
+
+
+def _queries(client, url):
+    with counting_queries() as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(statements), response.get_data(as_text=True)
+
+
+def test_supervisor_pages_query_count_does_not_grow(app, people, client, sign_in,
+                                                    record_property):
+    _add_trainees(app, people["supervisor"], 0, 5)
+    sign_in("supervisor@example.org")
+    small = {url: _queries(client, url)[0] for url in
+             ("/supervision/queue", "/supervision/trainees", "/supervision/trainees.csv", "/")}
+    _add_trainees(app, people["supervisor"], 5, 45)
+    large = {}
+    for url in small:
+        large[url], page = _queries(client, url)
+        if url == "/supervision/queue":
+            assert "100 entries waiting" in page
+    for url, count in small.items():
+        record_property(f"queries {url}", f"{count} at 5 trainees, {large[url]} at 50")
+        print(f"queries {url}: {count} with 5 trainees, {large[url]} with 50")
+    assert small == large
+    assert small["/supervision/queue"] <= 12
