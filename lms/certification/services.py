@@ -111,6 +111,28 @@ def expiry_warning(certificate: Certificate, today: date) -> int | None:
 
 
 @dataclass(frozen=True)
+class CertificateSummary:
+    """What the trainee's start page says about certificates."""
+
+    eligibility: Eligibility | None  # the default profile of the first program
+    active: Certificate | None
+    expires_in_days: int | None
+
+
+def certificate_summary(trainee: User, today: date) -> CertificateSummary:
+    """Return the default profile's checklist, the active certificate and any expiry warning."""
+    from lms.learning.services import program_of
+
+    program = program_of(trainee)
+    if program is None:
+        return CertificateSummary(None, None, None)
+    active = active_certificate(trainee.id, program.slug)
+    eligibility = None if active else eligibility_for(trainee, program)
+    warning = expiry_warning(active, today) if active else None
+    return CertificateSummary(eligibility, active, warning)
+
+
+@dataclass(frozen=True)
 class PublicFacts:
     """What the public verification page and JSON may show: never e-mail or practice notes."""
 

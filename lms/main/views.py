@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from lms.admin.services import trainees_of
 from lms.auth.models import Role
+from lms.certification.services import certificate_summary
 from lms.learning.services import dashboard, programs_of
 from lms.main import bp
 from lms.practice.services import waiting_for_review
@@ -27,4 +30,5 @@ def home() -> str | Response:
         context["programs"] = [(program, dashboard(current_user, program))
                                for program in programs_of(current_user)]
         context["practice"] = progress(current_user.id)
+        context["certificates"] = certificate_summary(current_user, date.today())
     return render_template("main/home.html", **context)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from lms.catalog.content import Module
 from lms.catalog.loader import load_catalog
 from tests.e2e.conftest import QUIZ_COOLDOWN_SECONDS
 
@@ -20,13 +21,13 @@ def _plain(markup: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
 
 
-def answer_quiz(page: Page, right: bool) -> None:
+def answer_quiz(page: Page, right: bool, module: Module = MODULE) -> None:
     """Answer every drawn question, rightly or wrongly, reading only what the page shows."""
     questions = page.locator("fieldset.question")
     for index in range(questions.count()):
         fieldset = questions.nth(index)
         legend = " ".join(fieldset.locator("legend").inner_text().split())
-        question = next(q for q in MODULE.questions if legend.endswith(" ".join(q.title.split())))
+        question = next(q for q in module.questions if legend.endswith(" ".join(q.title.split())))
         for choice_index in range(fieldset.locator(".choice").count()):
             row = fieldset.locator(".choice").nth(choice_index)
             label = " ".join(row.locator("label").inner_text().split())
