@@ -29,15 +29,28 @@ from lms.admin.services import assign_supervisor
 from lms.auth.models import Role
 from lms.extensions import db
 from lms.learning.services import enroll
+from tests.certification.records import earn_everything
 from tests.factories import make_user
 app = create_app()
 with app.app_context():
     admin = make_user(Role.ADMIN, "admin@example.org", "Alex Admin", password={PASSWORD!r})
     trainee = make_user(Role.TRAINEE, "trainee@example.org", "Jordan Lee", password={PASSWORD!r})
+    supervisor = make_user(Role.SUPERVISOR, "supervisor@example.org", "Sam Okafor",
+                           password={PASSWORD!r})
     make_user(Role.TRAINEE, "guessed@example.org", "Guessed Person", password={PASSWORD!r})
     enroll(trainee, "foundations")
+    assign_supervisor(trainee, supervisor, admin)
+    earn_everything(trainee.id, supervisor.id)
     db.session.commit()
 """
+
+
+def _reset_limits() -> None:
+    """Start from zero sign-in attempts (Redis database 15 belongs to the tests)."""
+    assert REDIS
+    store = redis.Redis.from_url(REDIS)
+    store.flushdb()
+    store.close()
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +75,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT,
                    env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, "-c", SEED], cwd=ROOT, env=env, check=True)
-    # Redis database 15 belongs to the tests: start this run's limits from zero.
-    store = redis.Redis.from_url(REDIS)
-    store.flushdb()
-    store.close()
+    _reset_limits()
     processes = []
     logs = []
     for port in ports:
@@ -115,3 +125,35 @@ def test_sign_in_limits_are_shared_through_redis(servers):
     # minute only because every process counts in the same Redis.
     assert statuses[0] == 400
     assert statuses[-1] == 429 and statuses.count(400) <= 4
+
+
+def test_a_certificate_issued_through_a_verifies_and_downloads_through_b(servers):
+    import json
+    import re
+
+    server_a, server_b, _ = servers
+    _reset_limits()
+    trainee = Client(server_a, "trainee@example.org")
+    trainee.sign_in()
+    assert not trainee.errors
+    _, _, page = trainee.request("/certificates")
+    status, _, page = trainee.request("/certificates/claim", {
+        "csrf_token": trainee.token(page), "program": "foundations", "profile": "default"})
+    assert status == 200
+    found = re.search(r"Your certificate (\w{4}-\w{4}-\w{4}-\w{4}) is ready", page)
+    assert found, re.findall(r"<p class=\"flash[^>]*>(.*?)</p>", page)
+    code = found.group(1)
+
+    visitor = Client(server_b, "")
+    status, _, page = visitor.request(f"/verify/{code}")
+    assert status == 200 and "Valid" in page and "Jordan Lee" in page
+    status, _, facts = visitor.request(f"/verify/{code}.json")
+    assert json.loads(facts)["status"] == "active"
+
+    pdfs = []
+    for server in (server_a, server_b):
+        trainee.base = server
+        opener_response = trainee.opener.open(f"{server}/certificates/{code}.pdf", timeout=30)
+        pdfs.append(opener_response.read())
+        opener_response.close()
+    assert pdfs[0].startswith(b"%PDF-") and pdfs[0] == pdfs[1]

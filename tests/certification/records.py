@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from lms.catalog.content import Program
 from lms.catalog.profile import practice_rules
@@ -51,3 +51,41 @@ def make_eligible(monkeypatch, trainee_id: int, program: Program) -> PracticeSta
     for name in ("approved_minutes_by_activity", "supervision_minutes", "observed_competencies"):
         monkeypatch.setattr(practice, name, getattr(stand_in, name))
     return stand_in
+
+
+def earn_everything(trainee_id: int, supervisor_id: int) -> None:
+    """Meet the default profile through the real services: quizzes, practice and sign-offs."""
+    from lms.auth.models import User
+    from lms.learning.services import get_catalog, start_attempt, submit_attempt
+    from lms.practice.models import Decision, SessionKind
+    from lms.practice.records import (
+        ObservationData,
+        SessionData,
+        record_observation,
+        record_session,
+    )
+    from lms.practice.services import EntryData, create_entry, decide, submit_entry
+
+    trainee = db.session.get(User, trainee_id)
+    supervisor = db.session.get(User, supervisor_id)
+    program = get_catalog().program("foundations")
+    for module in program.modules:
+        attempt = start_attempt(trainee, module)
+        answers = {item["q"]: sorted(module.question(item["q"]).correct_keys)
+                   for item in attempt.drawn}
+        submit_attempt(attempt, module, answers)
+    yesterday = date.today() - timedelta(days=1)
+    for minutes, activity in ((720, "one-to-one"), (600, "group")):
+        entry = create_entry(trainee, program, EntryData(
+            practice_date=yesterday, minutes=minutes, activity=activity, setting="in-person",
+            competencies=["active-listening"],
+            reflection="I practised reflections and let silences be."))
+        submit_entry(entry, trainee, confirmed=True)
+        decide(entry, supervisor, Decision.APPROVE)
+    for competency in program.requirements["competencies"]:
+        record_observation(supervisor, trainee, program, ObservationData(
+            competency=competency, observed_on=yesterday, competent=True))
+    record_session(supervisor, [trainee], SessionData(
+        session_date=yesterday, minutes=240, kind=SessionKind.INDIVIDUAL,
+        modality="in-person", topics=["skill-building"]))
+    db.session.flush()

@@ -152,3 +152,21 @@ def test_counting_rules_come_from_program_yaml(program):
     rules = practice_rules(program)
     assert "supervision-received" not in rules.counted_keys
     assert "one-to-one" in rules.counted_keys
+
+
+def test_real_records_from_every_feature_make_a_trainee_eligible(app, people, app_ctx, program):
+    from lms.certification.services import eligibility_for
+    from tests.certification.records import earn_everything
+
+    trainee = get_user(people["trainee"])
+    before = eligibility_for(trainee, program)
+    assert not before.met and len(before.missing) == len(before.requirements)
+    earn_everything(people["trainee"], people["supervisor"])
+    after = eligibility_for(trainee, program)
+    assert after.met, [item.label for item in after.missing]
+    certificate = issuing.claim(trainee, program, None, date.today())
+    assert certificate.certified["practice_minutes_counted"] == 1320
+    assert certificate.certified["supervision_minutes"] == 240
+    # The stricter IC&RC-modelled profile is still far away: 500 hours of practice.
+    icrc = eligibility_for(trainee, program, "icrc-peer-recovery")
+    assert not icrc.met and any(item.kind == "practice" for item in icrc.missing)
