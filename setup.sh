@@ -113,7 +113,7 @@ run_tests() {
   if [ -z "${LMS_TEST_REDIS_URL:-}" ]; then LMS_TEST_REDIS_URL="$(redis_url)"; fi
   export LMS_TEST_DATABASE_URL LMS_TEST_REDIS_URL
   say "Linting with ruff"
-  "$VENV/bin/ruff" check .
+  "$VENV/bin/ruff" check --no-cache .
   say "Running every test: SQLite, PostgreSQL, Redis and the browser"
   exec "$VENV/bin/python" -m pytest -p no:cacheprovider "${@}"
 }

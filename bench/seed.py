@@ -185,7 +185,6 @@ def seed_certificate(app: Flask, trainee: User, program: Program) -> str | None:
     if not any(rule.startswith("/verify/") for rule in rules):
         return None
     from lms.catalog.profile import profile
-
     from lms.certification import issuing
     from lms.certification.codes import format_code
 
