@@ -107,7 +107,9 @@ def _serve(instance: Path, database_url: str) -> Iterator[LiveServer]:
     env = {**os.environ, "LMS_INSTANCE_PATH": str(instance), "LMS_BASE_URL": url,
            "LMS_ENV": "development", "LMS_DATABASE_URL": database_url,
            # A failed quiz pauses the trainee for minutes; browser tests wait seconds instead.
-           "LMS_QUIZ_COOLDOWN_SECONDS": str(QUIZ_COOLDOWN_SECONDS)}
+           "LMS_QUIZ_COOLDOWN_SECONDS": str(QUIZ_COOLDOWN_SECONDS),
+           # Every browser test signs in from 127.0.0.1; the limit itself is tested elsewhere.
+           "LMS_LOGIN_RATE_LIMIT": "1000 per minute"}
     env.pop("LMS_REDIS_URL", None)
     server = LiveServer(url, env, {})
     server.flask("db", "upgrade")
