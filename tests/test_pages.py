@@ -10,9 +10,10 @@ from tests.conftest import get_user
 
 BUDGET_BYTES = 60 * 1024
 PAGES = {
-    "anonymous": ["/sign-in", "/no-such-page"],
-    "trainee": ["/"],
-    "supervisor": ["/"],
+    "anonymous": ["/sign-in", "/no-such-page", "/verify"],
+    "trainee": ["/", "/programs/foundations/confidentiality", "/certificates", "/practice",
+                "/practice/new"],
+    "supervisor": ["/", "/supervision/queue", "/supervision/trainees"],
     "admin": ["/", "/admin/people", "/admin/people/invite", "/admin/people/{trainee}",
               "/admin/people/{supervisor}"],
 }
