@@ -49,9 +49,8 @@ TARGETS = (
     Target("module page", "/programs/foundations/active-listening", "trainee",
            ("/programs/<>/<>",), min_ratio=1 / 3),
     Target("trainee dashboard", "/", "trainee", ("/",), scale=True),
-    Target("supervisor queue", "{found}", "supervisor",
-           ("/review", "/reviews", "/queue", "/supervision", "/supervise", "/practice/review",
-            "/practice/queue", "/supervisor/queue", "/supervisor/review"), scale=True),
+    Target("supervisor queue", "/supervision/queue", "supervisor", ("/supervision/queue",),
+           scale=True),
     Target("sign-in page", "/sign-in", None, ("/sign-in",)),
 )
 SCALE_MAX_RATIO = report.SCALE_MAX_RATIO
