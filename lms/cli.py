@@ -10,7 +10,12 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from lms.admin.services import PeopleError, assign_supervisor, invite_person
+from lms.admin.services import (
+    PeopleError,
+    assign_supervisor,
+    invite_person,
+    supervisor_is_assigned,
+)
 from lms.auth.models import Role, User, find_user_by_email
 from lms.auth.services import accept_invitation, set_password
 from lms.backup import BackupError, backup, restore
@@ -72,10 +77,8 @@ def demo(force: bool) -> None:
     trainee, supervisor = find_user_by_email(DEMO_PEOPLE[2][0]), find_user_by_email(
         DEMO_PEOPLE[1][0])
     assert trainee is not None and supervisor is not None
-    try:
+    if not supervisor_is_assigned(trainee, supervisor):  # an earlier seed may have done it
         assign_supervisor(trainee, supervisor, assigned_by=None)
-    except PeopleError:
-        pass  # already assigned by an earlier seed
     db.session.commit()
     text = "\n".join(f"  {role:<10} {email:<24} {password}" for role, email, password in logins)
     _demo_logins_file().write_text(text + "\n")

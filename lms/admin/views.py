@@ -84,6 +84,12 @@ def person(user_id: int) -> str:
                            action_form=ActionForm(), trainees=trainees)
 
 
+def _refused(user: User, error: PeopleError) -> Response:
+    """Say why a change was refused and go back to the person's page; nothing changed."""
+    flash(str(error), "error")
+    return redirect(url_for("admin.person", user_id=user.id))
+
+
 def _apply(user: User, action: str) -> Response:
     """Commit a successful change or flash the reason it was refused."""
     db.session.commit()
@@ -112,8 +118,7 @@ def _set_active(user_id: int, active: bool) -> Response:
     try:
         set_active(user, active, current_user)
     except PeopleError as error:
-        flash(str(error), "error")
-        return redirect(url_for("admin.person", user_id=user.id))
+        return _refused(user, error)
     return _apply(user, f"{user.name} is now {'active' if active else 'deactivated'}.")
 
 
@@ -127,8 +132,7 @@ def new_link(user_id: int) -> str | Response:
     try:
         link = renew_link(user)
     except PeopleError as error:
-        flash(str(error), "error")
-        return redirect(url_for("admin.person", user_id=user.id))
+        return _refused(user, error)
     db.session.commit()
     kind = "password reset" if user.has_joined else "invitation"
     return render_template("admin/link_ready.html", person=user, link=link, kind=kind)
@@ -148,8 +152,7 @@ def add_supervisor(user_id: int) -> Response:
     try:
         assign_supervisor(trainee, supervisor, current_user)
     except PeopleError as error:
-        flash(str(error), "error")
-        return redirect(url_for("admin.person", user_id=trainee.id))
+        return _refused(trainee, error)
     return _apply(trainee, f"{supervisor.name} now supervises {trainee.name}.")
 
 
@@ -164,6 +167,5 @@ def remove_supervisor(user_id: int, supervisor_id: int) -> Response:
     try:
         unassign_supervisor(trainee, supervisor)
     except PeopleError as error:
-        flash(str(error), "error")
-        return redirect(url_for("admin.person", user_id=trainee.id))
+        return _refused(trainee, error)
     return _apply(trainee, f"{supervisor.name} no longer supervises {trainee.name}.")
