@@ -99,9 +99,14 @@ class Certificate(Model):
 
     def status_on(self, today: date) -> str:
         """Return the status to show: active, expired, revoked or superseded."""
-        if self.status is CertificateStatus.ACTIVE and self.expires_on and today >= self.expires_on:
-            return "expired"
-        return self.status.value
+        return shown_status(self.status, self.expires_on, today)
+
+
+def shown_status(status: CertificateStatus, expires_on: date | None, today: date) -> str:
+    """Return the status to show: an active certificate past its expiry date is expired."""
+    if status is CertificateStatus.ACTIVE and expires_on and today >= expires_on:
+        return "expired"
+    return status.value
 
 
 @event.listens_for(Certificate, "before_delete")

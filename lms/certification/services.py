@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -12,7 +11,7 @@ from sqlalchemy import select
 from lms.auth.models import User
 from lms.catalog.content import Program
 from lms.catalog.profile import RequirementProfile, practice_rules, profile
-from lms.certification.codes import InvalidCode, format_code, parse_code
+from lms.certification.codes import InvalidCode, parse_code
 from lms.certification.eligibility import Eligibility, Records, counted_minutes, evaluate
 from lms.certification.models import Certificate, CertificateStatus
 from lms.extensions import db
@@ -83,12 +82,6 @@ def find_certificate(text: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).filter_by(code=code))
 
 
-def find_by_pdf(content: bytes) -> Certificate | None:
-    """Return the certificate whose issued PDF has exactly these bytes."""
-    digest = hashlib.sha256(content).hexdigest()
-    return db.session.scalar(select(Certificate).filter_by(pdf_sha256=digest))
-
-
 def certificates_of(user_id: int) -> list[Certificate]:
     """Return a person's certificates, newest first."""
     query = (select(Certificate).filter_by(user_id=user_id)
@@ -132,63 +125,4 @@ def certificate_summary(trainee: User, today: date) -> CertificateSummary:
     return CertificateSummary(eligibility, active, warning)
 
 
-@dataclass(frozen=True)
-class PublicFacts:
-    """What the public verification page and JSON may show: never e-mail or practice notes."""
-
-    code: str
-    holder_name: str
-    program_title: str
-    profile_title: str
-    issued_on: date
-    expires_on: date | None
-    status: str
-    status_date: date
-    status_reason: str | None
-    certified: dict[str, Any]
-    replaced_by: str | None
-
-    def as_json(self) -> dict[str, Any]:
-        """Return the facts as JSON-ready values."""
-        return {
-            "code": self.code,
-            "status": self.status,
-            "status_date": self.status_date.isoformat(),
-            "status_reason": self.status_reason,
-            "holder_name": self.holder_name,
-            "program": self.program_title,
-            "credential_name": self.profile_title,
-            "issued_on": self.issued_on.isoformat(),
-            "expires_on": self.expires_on.isoformat() if self.expires_on else None,
-            "certified": self.certified,
-            "replaced_by": self.replaced_by,
-        }
-
-
-def public_facts(certificate: Certificate, today: date) -> PublicFacts:
-    """Return the facts about a certificate that anyone may see."""
-    status = certificate.status_on(today)
-    status_date = certificate.status_changed_at.date()
-    if status == "expired" and certificate.expires_on:
-        status_date = certificate.expires_on
-    elif status == "active":
-        status_date = certificate.issued_on
-    replacement = db.session.scalar(select(Certificate.code).filter_by(
-        replaces_id=certificate.id)) if status == "superseded" else None
-    certified = dict(certificate.certified)
-    # Practice time is shown as totals only; no entry, note or reflection is ever public.
-    certified = {key: certified[key] for key in ("profile", "modules", "practice",
-                                                 "practice_minutes_counted",
-                                                 "supervision_minutes", "competencies")
-                 if key in certified}
-    return PublicFacts(
-        code=format_code(certificate.code), holder_name=certificate.holder_name,
-        program_title=certificate.program_title, profile_title=certificate.profile_title,
-        issued_on=certificate.issued_on, expires_on=certificate.expires_on, status=status,
-        status_date=status_date, status_reason=certificate.status_reason,
-        certified=certified,
-        replaced_by=format_code(replacement) if replacement else None,
-    )
-
-
-__all__ = ["CertificationError", "InvalidCode", "find_certificate", "public_facts"]
+__all__ = ["CertificationError", "InvalidCode", "find_certificate"]

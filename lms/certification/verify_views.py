@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import (
     Response,
@@ -14,13 +15,18 @@ from flask import (
     request,
     url_for,
 )
+from sqlalchemy import Row
 
 from lms.certification import signing
 from lms.certification.codes import InvalidCode, format_code, parse_code
 from lms.certification.forms import VerifyCodeForm, VerifyFileForm
-from lms.certification.models import Certificate
+from lms.certification.public import (
+    find_public,
+    find_public_by_pdf,
+    public_facts,
+    signed_credential,
+)
 from lms.certification.routes import bp
-from lms.certification.services import find_by_pdf, find_certificate, public_facts
 from lms.extensions import limiter
 
 VERIFY_LIMIT = "120 per minute"
@@ -44,10 +50,10 @@ def _today() -> date:
     return date.today()
 
 
-def _lookup(code_text: str) -> Certificate:
-    """Return the certificate or abort with the helpful 404 page."""
+def _lookup(code_text: str) -> Row[Any]:
+    """Return the certificate's public row or abort with the helpful 404 page."""
     try:
-        certificate = find_certificate(code_text)
+        certificate = find_public(code_text)
     except InvalidCode as error:
         abort(_private(make_response(render_template(
             "certification/not_found.html", code=code_text, reason=str(error)), 404)))
@@ -76,7 +82,7 @@ def verify() -> Response:
     if request.method == "POST":
         if file_form.validate_on_submit():
             content = file_form.document.data.read()
-            result = find_by_pdf(content)
+            result = find_public_by_pdf(content)
             status = 200 if result else 404
         else:
             status = 400
@@ -106,7 +112,7 @@ def verify_page(code: str) -> Response:
 def verify_json(code: str) -> Response:
     """Return the same facts as the page, as JSON."""
     try:
-        certificate = find_certificate(code)
+        certificate = find_public(code)
     except InvalidCode as error:
         return _private(make_response(jsonify(error="invalid_code", message=str(error)), 404))
     if certificate is None:
@@ -123,12 +129,12 @@ def verify_json(code: str) -> Response:
 def credential_json(code: str) -> Response:
     """Return the signed OpenBadgeCredential exactly as issued."""
     try:
-        certificate = find_certificate(code)
+        credential = signed_credential(code)
     except InvalidCode:
-        certificate = None
-    if certificate is None:
+        credential = None
+    if credential is None:
         return _private(make_response(jsonify(error="not_found"), 404))
-    response = make_response(certificate.credential_json)
+    response = make_response(credential)
     response.mimetype = "application/vc+ld+json"
     return _private(response)
 

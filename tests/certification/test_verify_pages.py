@@ -108,6 +108,28 @@ def test_revocation_shows_at_once_everywhere(app, people, issued, client, sign_i
     assert verify_credential(status, verification_methods(issuer))
 
 
+def test_superseded_certificate_names_its_replacement_in_one_query(app, people, issued, client):
+    from tests.sqlcount import counting_queries
+
+    with app.app_context():
+        old = db.session.scalar(db.select(Certificate).filter_by(code=issued.replace("-", "")))
+        get_user(people["trainee"]).display_name = "Jordan Rivera"
+        new = issuing.reissue(old, get_catalog().program("foundations"),
+                              get_user(people["admin"]), date.today())
+        db.session.commit()
+        new_code = format_code(new.code)
+        db.session.remove()
+    client.get(f"/verify/{issued}")
+    with counting_queries() as statements:
+        page = client.get(f"/verify/{issued}").get_data(as_text=True)
+    assert "Replaced" in page or "replaced" in page
+    assert new_code in page
+    assert len([sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]) == 1
+    facts = client.get(f"/verify/{issued}.json").get_json()
+    assert facts["status"] == "superseded" and facts["replaced_by"] == new_code
+    assert client.get(f"/verify/{new_code}.json").get_json()["replaced_by"] is None
+
+
 def test_expired_certificate_shows_expired(app, issued, client):
     with app.app_context():
         certificate = db.session.scalar(db.select(Certificate))
@@ -160,6 +182,9 @@ def test_failed_lookups_are_rate_limited(app, client):
     statuses = [client.get(f"/verify/{format_code(new_code())}").status_code for _ in range(22)]
     assert statuses[:20] == [404] * 20
     assert statuses[-1] == 429
+    refused = client.get(f"/verify/{format_code(new_code())}")
+    # The per-minute window is the one that refuses, so the wait is under a minute.
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
 
 
 def test_trainee_sees_checklist_claims_and_downloads(app, people, client, sign_in, monkeypatch):

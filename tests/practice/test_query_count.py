@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-
 from lms.admin.services import assign_supervisor
 from lms.auth.models import Role
 from lms.extensions import db
@@ -14,21 +9,7 @@ from lms.learning.services import enroll
 from tests.conftest import get_user
 from tests.factories import make_user
 from tests.practice.helpers import make_entry
-
-
-@contextmanager
-def counting_queries():
-    """Count the SQL statements sent while the block runs."""
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", count)
+from tests.sqlcount import counting_queries
 
 
 def _add_trainees(app, supervisor_id, start, count):
