@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from lms.auth.models import User
 from lms.catalog.content import Catalog, Module, Program
@@ -99,17 +101,27 @@ def mark_read(user: User, module: Module) -> None:
     db.session.flush()
 
 
+class AttemptLike(Protocol):
+    """What a quiz status needs of an attempt: an ORM QuizAttempt or a plain row."""
+
+    id: int
+    number: int
+    submitted_at: datetime | None
+    passed: bool | None
+    score: int | None
+
+
 @dataclass(frozen=True)
 class QuizStatus:
     """Where a trainee stands with a module's quiz."""
 
     attempts_used: int
     attempts_left: int | None  # None means unlimited
-    open_attempt: QuizAttempt | None
+    open_attempt: Any  # the attempt not yet submitted (QuizAttempt, or a row on the page)
     available_from: datetime | None  # set while a pause after a failed attempt runs
     passed: bool
     best_score: int | None
-    last_attempt: QuizAttempt | None
+    last_attempt: Any  # the last submitted attempt, in the same form as open_attempt
 
     @property
     def can_start(self) -> bool:
@@ -119,10 +131,15 @@ class QuizStatus:
 
 def quiz_status(user: User, module: Module, now: datetime | None = None) -> QuizStatus:
     """Return the trainee's attempts, limits and pause for a module's quiz."""
-    now = now or utcnow()
     attempts = list(db.session.scalars(
         select(QuizAttempt).filter_by(user_id=user.id, program_slug=module.program_slug,
                                       module_slug=module.slug).order_by(QuizAttempt.number)))
+    return summarise_attempts(attempts, module, now or utcnow())
+
+
+def summarise_attempts(attempts: Sequence[AttemptLike], module: Module,
+                       now: datetime) -> QuizStatus:
+    """Return the quiz status for attempts in number order: limits, pause and best score."""
     submitted = [attempt for attempt in attempts if attempt.submitted_at is not None]
     open_attempt = next((a for a in attempts if a.submitted_at is None), None)
     limit = module.quiz.max_attempts
@@ -138,6 +155,70 @@ def quiz_status(user: User, module: Module, now: datetime | None = None) -> Quiz
         available_from=available_from, passed=any(a.passed for a in submitted),
         best_score=max(scores) if scores else None, last_attempt=last,
     )
+
+
+_progress = aliased(ModuleProgress)
+_attempt = aliased(QuizAttempt)
+# The module page runs on every lesson view: one prepared statement reads enrolment, reading
+# progress and quiz attempts together (one row per attempt, or one row with no attempt).
+_MODULE_STATE = (
+    select(Enrollment.id.label("enrollment_id"), _progress.id.label("progress_id"),
+           _progress.read_at, _progress.passed_at, _progress.best_score.label("progress_best"),
+           _attempt.id.label("attempt_id"), _attempt.number, _attempt.submitted_at,
+           _attempt.passed, _attempt.score)
+    .outerjoin(_progress, and_(_progress.user_id == Enrollment.user_id,
+                               _progress.program_slug == Enrollment.program_slug,
+                               _progress.module_slug == bindparam("module")))
+    .outerjoin(_attempt, and_(_attempt.user_id == Enrollment.user_id,
+                              _attempt.program_slug == Enrollment.program_slug,
+                              _attempt.module_slug == bindparam("module")))
+    .where(Enrollment.user_id == bindparam("user"), Enrollment.program_slug == bindparam("program"))
+    .order_by(_attempt.number)
+)
+
+
+@dataclass(frozen=True)
+class ReadingProgress:
+    """A trainee's reading and passing of one module, as the module page shows it."""
+
+    read_at: datetime | None
+    passed_at: datetime | None
+    best_score: int | None
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    """One quiz attempt as the module page needs it."""
+
+    id: int
+    number: int
+    submitted_at: datetime | None
+    passed: bool | None
+    score: int | None
+
+
+@dataclass(frozen=True)
+class ModuleState:
+    """Whether a trainee may see a module, how far they are, and where their quiz stands."""
+
+    enrolled: bool
+    progress: ReadingProgress | None
+    status: QuizStatus | None
+
+
+def module_state(user: User, module: Module, now: datetime | None = None) -> ModuleState:
+    """Return enrolment, progress and quiz status for one module, in one query."""
+    rows = db.session.execute(_MODULE_STATE, {
+        "user": user.id, "program": module.program_slug, "module": module.slug}).all()
+    if not rows:
+        return ModuleState(enrolled=False, progress=None, status=None)
+    first = rows[0]
+    progress = None
+    if first.progress_id is not None:
+        progress = ReadingProgress(first.read_at, first.passed_at, first.progress_best)
+    attempts = [AttemptRow(row.attempt_id, row.number, row.submitted_at, row.passed, row.score)
+                for row in rows if row.attempt_id is not None]
+    return ModuleState(True, progress, summarise_attempts(attempts, module, now or utcnow()))
 
 
 def cooldown(module: Module) -> timedelta:

@@ -18,7 +18,7 @@ from lms.learning.services import (
     get_catalog,
     is_enrolled,
     mark_read,
-    progress_by_module,
+    module_state,
     quiz_status,
     start_attempt,
     submit_attempt,
@@ -57,15 +57,18 @@ def module_page(program_slug: str, module_slug: str) -> str:
     program, module = _module_or_404(program_slug, module_slug)
     progress = status = None
     if current_user.role is Role.TRAINEE:
-        if not is_enrolled(current_user, program):
+        state = module_state(current_user, module)
+        if not state.enrolled:
             abort(403)
-        progress = progress_by_module(current_user, program).get(module.slug)
-        status = quiz_status(current_user, module)
+        progress, status = state.progress, state.status
+    # Each form costs a CSRF token and a WTForms bind; build only the one the page will show.
+    read_form = MarkReadForm() if status is not None and not (progress and progress.read_at) \
+        else None
+    start_form = StartQuizForm() if status is not None and status.can_start else None
     return render_template(
         "learning/module.html", program=program, module=module, progress=progress,
         status=status, previous=program.previous_module(module.slug),
-        next=program.next_module(module.slug), read_form=MarkReadForm(),
-        start_form=StartQuizForm())
+        next=program.next_module(module.slug), read_form=read_form, start_form=start_form)
 
 
 @bp.post("/programs/<program_slug>/<module_slug>/read")
