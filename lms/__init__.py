@@ -50,12 +50,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from lms.cli import lms_cli
     from lms.errors import init_errors
     from lms.operations import init_operations
+    from lms.ratelimits import skip_idle_limit_check
     from lms.security import init_security
     from lms.templating import init_templating
 
     init_signing(app)
     for blueprint in (main.bp, auth.bp, admin.bp, learning.bp, practice.bp, certification_bp):
         app.register_blueprint(blueprint)
+    skip_idle_limit_check(app)
     app.cli.add_command(lms_cli)
     init_errors(app)
     init_operations(app)

@@ -48,7 +48,9 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # X-RateLimit-* headers cost a storage read on every limited request; 429s still carry
+        # Retry-After (lms/ratelimits.py).
+        "RATELIMIT_HEADERS_ENABLED": False,
         "INVITE_MAX_AGE_SECONDS": 7 * 24 * 3600,
         # Per client address and per e-mail address; raise it when many people share one address.
         "LOGIN_RATE_LIMIT": env.get("LMS_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),

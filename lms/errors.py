@@ -48,10 +48,13 @@ def init_errors(app: Flask) -> None:
         return render_error(400, "The form's security token was missing or out of date.")
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
         code = error.code or 500
         if code == 429:
-            return render_error(429)
+            from lms.ratelimits import retry_after_seconds
+
+            body, status = render_error(429)
+            return body, status, {"Retry-After": str(retry_after_seconds())}
         return render_error(code)
 
     @app.errorhandler(InternalServerError)
