@@ -19,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
+from bench.floor import add_floor_route
 from bench.seed import BENCH_PASSWORD, SUPERVISOR_EMAIL, TRAINEE_EMAIL
 from bench.shim import SpreadClients
 from lms import create_app
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pages = {name: (role, path) for name, (role, path) in json.loads(
         args.pages.read_text()).items()}
-    app = create_app()
+    app = add_floor_route(create_app())
     app.wsgi_app = SpreadClients(app.wsgi_app)  # type: ignore[method-assign]
     result: dict[str, Any] = {"pages": count_statements(app, pages)}
     for name in args.profile:

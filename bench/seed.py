@@ -21,6 +21,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import Table, func, insert, select
 
+from bench.floor import add_floor_route
 from lms import create_app
 from lms.admin.services import assign_supervisor, invite_person
 from lms.auth.models import Role, SupervisorAssignment, User
@@ -206,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    app = create_app()
+    app = add_floor_route(create_app())
     notes: list[str] = []
     with app.app_context():
         program = next(iter(get_catalog()))
