@@ -173,6 +173,32 @@ def test_long_lists_are_never_cut_off(
     assert values.code_display in text
 
 
+def test_a_full_program_fits_the_regular_layout_in_one_pass(
+    design_dir: Path, values: CertificateValues, credential_json: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each layout pass is most of a render's cost: the compact retry is for unusual lists only.
+    layouts: list[int] = []
+    real_html = pdf_module.HTML
+
+    class CountingHTML(real_html):  # type: ignore[misc, valid-type]
+        def render(self, *args: Any, **kwargs: Any) -> Any:
+            document = super().render(*args, **kwargs)
+            layouts.append(len(document.pages))
+            return document
+
+    monkeypatch.setattr(pdf_module, "HTML", CountingHTML)
+    full = dataclasses.replace(
+        values,
+        modules=tuple(f"Module {number}: a title of ordinary length" for number in range(1, 9)),
+        competencies=tuple(f"Observed competency number {number}" for number in range(1, 9)),
+        practice_lines=tuple(PracticeLine(f"Activity {n}", 60 * n) for n in range(1, 5)),
+    )
+    render_certificate_pdf(design_dir, values, credential_json)
+    render_certificate_pdf(design_dir, full, credential_json)
+    assert layouts == [1, 1]
+
+
 def test_fetcher_serves_files_inside_the_design_and_data_urls(design_dir: Path) -> None:
     fetcher = make_url_fetcher(design_dir)
     response = fetcher.fetch((design_dir / "lantern.svg").as_uri())
