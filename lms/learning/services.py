@@ -164,7 +164,7 @@ _attempt = aliased(QuizAttempt)
 _MODULE_STATE = (
     select(Enrollment.id.label("enrollment_id"), _progress.id.label("progress_id"),
            _progress.read_at, _progress.passed_at, _progress.best_score.label("progress_best"),
-           _attempt.id.label("attempt_id"), _attempt.number, _attempt.submitted_at,
+           _attempt.id, _attempt.number, _attempt.submitted_at,
            _attempt.passed, _attempt.score)
     .outerjoin(_progress, and_(_progress.user_id == Enrollment.user_id,
                                _progress.program_slug == Enrollment.program_slug,
@@ -187,17 +187,6 @@ class ReadingProgress:
 
 
 @dataclass(frozen=True)
-class AttemptRow:
-    """One quiz attempt as the module page needs it."""
-
-    id: int
-    number: int
-    submitted_at: datetime | None
-    passed: bool | None
-    score: int | None
-
-
-@dataclass(frozen=True)
 class ModuleState:
     """Whether a trainee may see a module, how far they are, and where their quiz stands."""
 
@@ -216,8 +205,8 @@ def module_state(user: User, module: Module, now: datetime | None = None) -> Mod
     progress = None
     if first.progress_id is not None:
         progress = ReadingProgress(first.read_at, first.passed_at, first.progress_best)
-    attempts = [AttemptRow(row.attempt_id, row.number, row.submitted_at, row.passed, row.score)
-                for row in rows if row.attempt_id is not None]
+    # Each row carries one attempt's id, number, submitted_at, passed and score (AttemptLike).
+    attempts = [row for row in rows if row.id is not None]
     return ModuleState(True, progress, summarise_attempts(attempts, module, now or utcnow()))
 
 
