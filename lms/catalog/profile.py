@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -109,6 +110,9 @@ class RequirementProfile:
         object.__setattr__(self, "practice_by_activity", by_activity)
 
 
+# Programs are immutable and loaded once, so their typed rules and profiles are built once each;
+# dashboards and totals ask for them on every request. Bounded, because tests build many.
+@lru_cache(maxsize=64)
 def practice_rules(program: Program) -> PracticeRules:
     """Return the program's activity types, settings and competencies."""
     practice = program.extra.get("practice") or {}
@@ -130,6 +134,11 @@ def practice_rules(program: Program) -> PracticeRules:
 
 def profiles(program: Program) -> dict[str, RequirementProfile]:
     """Return every requirement profile of the program by slug, the default one first."""
+    return dict(_profiles(program))
+
+
+@lru_cache(maxsize=64)
+def _profiles(program: Program) -> dict[str, RequirementProfile]:
     # The loader has checked program.yaml, so the raw values here have the documented shape.
     found = {
         DEFAULT_PROFILE: _profile(

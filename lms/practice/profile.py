@@ -1,11 +1,31 @@
-"""Read a program's practice lists and requirement profile from program.yaml, defensively."""
+"""The practice feature's view of a program: (key, label) lists for forms, and practice minimums.
+
+program.yaml is read once, typed and checked, by lms.catalog.profile; this module only adapts
+those types for practice forms, totals and exports, and holds the supervision vocabularies.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from lms.catalog.content import Program
+from lms.catalog.profile import ActivityType, practice_rules
+from lms.catalog.profile import profile as requirement_profile
+
+__all__ = [
+    "MODALITIES",
+    "SUPERVISION_TOPICS",
+    "ActivityType",
+    "activity_types",
+    "competencies",
+    "counting_activities",
+    "label_of",
+    "modality_label",
+    "required_competencies",
+    "required_minutes_by_activity",
+    "required_practice_minutes",
+    "required_supervision_minutes",
+    "settings",
+    "topic_label",
+]
 
 #: Supervision topics, a controlled vocabulary (research/domain.md §4.2).
 SUPERVISION_TOPICS: tuple[tuple[str, str], ...] = (
@@ -22,39 +42,19 @@ MODALITIES: tuple[tuple[str, str], ...] = (
     ("in-person", "In person"), ("video", "Video call"), ("phone", "Phone call"))
 
 
-@dataclass(frozen=True, slots=True)
-class ActivityType:
-    """A kind of practice a trainee can log, and whether its time counts toward the hours."""
-
-    key: str
-    label: str
-    counts: bool
-
-
-def _pairs(items: Any) -> list[tuple[str, str]]:
-    pairs = []
-    for item in items or []:
-        if isinstance(item, dict) and item.get("key"):
-            pairs.append((str(item["key"]), str(item.get("label") or item["key"])))
-    return pairs
-
-
 def activity_types(program: Program) -> list[ActivityType]:
     """Return the program's activity types in their program.yaml order."""
-    items = (program.extra.get("practice") or {}).get("activity_types") or []
-    return [ActivityType(str(item["key"]), str(item.get("label") or item["key"]),
-                         bool(item.get("counts", True)))
-            for item in items if isinstance(item, dict) and item.get("key")]
+    return list(practice_rules(program).activity_types)
 
 
 def settings(program: Program) -> list[tuple[str, str]]:
     """Return the program's practice settings as (key, label)."""
-    return _pairs((program.extra.get("practice") or {}).get("settings"))
+    return [(setting.key, setting.label) for setting in practice_rules(program).settings]
 
 
 def competencies(program: Program) -> list[tuple[str, str]]:
     """Return the program's competencies as (key, label)."""
-    return _pairs(program.extra.get("competencies"))
+    return [(item.key, item.label) for item in practice_rules(program).competencies]
 
 
 def label_of(pairs: list[tuple[str, str]], key: str) -> str:
@@ -64,35 +64,27 @@ def label_of(pairs: list[tuple[str, str]], key: str) -> str:
 
 def counting_activities(program: Program) -> set[str]:
     """Return the activity keys whose time counts toward practice hours."""
-    return {activity.key for activity in activity_types(program) if activity.counts}
-
-
-def _practice_requirements(program: Program) -> dict[str, Any]:
-    value = program.requirements.get("practice") or {}
-    return value if isinstance(value, dict) else {}
+    return set(practice_rules(program).counted_keys)
 
 
 def required_practice_minutes(program: Program) -> int:
-    """Return the counted practice minutes the profile requires (0 when none)."""
-    return int(_practice_requirements(program).get("total_minutes") or 0)
+    """Return the counted practice minutes the default profile requires (0 when none)."""
+    return requirement_profile(program).practice_total_minutes
 
 
 def required_minutes_by_activity(program: Program) -> dict[str, int]:
-    """Return the minimum minutes required per activity type."""
-    value = _practice_requirements(program).get("by_activity") or {}
-    return {str(key): int(minutes) for key, minutes in value.items()} if isinstance(
-        value, dict) else {}
+    """Return the minimum minutes the default profile requires per activity type."""
+    return dict(requirement_profile(program).practice_by_activity)
 
 
 def required_supervision_minutes(program: Program) -> int:
-    """Return the supervision-session minutes the profile requires."""
-    return int(program.requirements.get("supervision_minutes") or 0)
+    """Return the supervision-session minutes the default profile requires."""
+    return requirement_profile(program).supervision_minutes
 
 
 def required_competencies(program: Program) -> list[str]:
-    """Return the competency keys a supervisor must observe for the certificate."""
-    value = program.requirements.get("competencies") or []
-    return [str(key) for key in value] if isinstance(value, list) else []
+    """Return the competency keys a supervisor must observe for the default certificate."""
+    return list(requirement_profile(program).competencies)
 
 
 def topic_label(key: str) -> str:
