@@ -112,11 +112,15 @@ class CertificateSummary:
     expires_in_days: int | None
 
 
-def certificate_summary(trainee: User, today: date) -> CertificateSummary:
-    """Return the default profile's checklist, the active certificate and any expiry warning."""
+def certificate_summary(trainee: User, today: date,
+                        program: Program | None = None) -> CertificateSummary:
+    """Return the default profile's checklist, the active certificate and any expiry warning.
+
+    The program is the trainee's first one; pass it when the caller has already looked it up.
+    """
     from lms.learning.services import program_of
 
-    program = program_of(trainee)
+    program = program or program_of(trainee)
     if program is None:
         return CertificateSummary(None, None, None)
     active = active_certificate(trainee.id, program.slug)

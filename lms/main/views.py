@@ -27,8 +27,9 @@ def home() -> str | Response:
         context["trainees"] = trainees_of(current_user)
         context["waiting"] = waiting_for_review(current_user)
     elif current_user.role is Role.TRAINEE:
-        context["programs"] = [(program, dashboard(current_user, program))
-                               for program in programs_of(current_user)]
-        context["practice"] = progress(current_user.id)
-        context["certificates"] = certificate_summary(current_user, date.today())
+        programs = programs_of(current_user)
+        first = programs[0] if programs else None
+        context["programs"] = [(program, dashboard(current_user, program)) for program in programs]
+        context["practice"] = progress(current_user.id, first)
+        context["certificates"] = certificate_summary(current_user, date.today(), first)
     return render_template("main/home.html", **context)

@@ -165,10 +165,12 @@ def programs_by_trainee(trainee_ids: Iterable[int]) -> dict[int, Program]:
     return result
 
 
-def progress_for(trainee_ids: Iterable[int]) -> dict[int, Progress]:
-    """Return progress for many trainees in six queries, whatever their number."""
+def progress_for(trainee_ids: Iterable[int],
+                 programs: dict[int, Program] | None = None) -> dict[int, Progress]:
+    """Return progress for many trainees in six queries (five when programs are given)."""
     ids = sorted(set(trainee_ids))
-    programs = programs_by_trainee(ids)
+    if programs is None:
+        programs = programs_by_trainee(ids)
     if not programs:
         return {}
     ids = list(programs)
@@ -224,9 +226,10 @@ def _progress(trainee_id: int, program: Program, by_activity: dict[str, int], su
         pending_entries=pending[1], returned_entries=pending[2])
 
 
-def progress(trainee_id: int) -> Progress | None:
-    """Return one trainee's progress, or None when they are not enrolled in a program."""
-    return progress_for([trainee_id]).get(trainee_id)
+def progress(trainee_id: int, program: Program | None = None) -> Progress | None:
+    """Return a trainee's progress in their first program (or the one given), if enrolled."""
+    known = {trainee_id: program} if program is not None else None
+    return progress_for([trainee_id], known).get(trainee_id)
 
 
 def week_start(day: date) -> date:

@@ -49,3 +49,23 @@ def test_supervisor_pages_query_count_does_not_grow(app, people, client, sign_in
         print(f"queries {url}: {count} with 5 trainees, {large[url]} with 50")
     assert small == large
     assert small["/supervision/queue"] <= 12
+
+
+def test_trainee_start_page_query_count_does_not_grow(app, people, client, sign_in):
+    sign_in("trainee@example.org")
+    _queries(client, "/")
+    small, _page = _queries(client, "/")
+    with app.app_context():
+        for _number in range(30):
+            make_entry(people["trainee"], minutes=30, approve_by=people["supervisor"])
+            make_entry(people["trainee"], minutes=15, submit=True)
+        db.session.commit()
+    large, page = _queries(client, "/")
+    assert "waiting for review" in page
+    assert small == large
+    # The enrolment is read once and handed to the practice and certificate summaries.
+    with counting_queries() as statements:
+        client.get("/")
+    enrolment_reads = [sql for sql in statements
+                       if "FROM enrollment" in sql and sql.lstrip().upper().startswith("SELECT")]
+    assert len(enrolment_reads) == 1
