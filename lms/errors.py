@@ -6,6 +6,8 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from lms.ratelimits import retry_after_seconds
+
 MESSAGES = {
     400: ("Something in that request was not right",
           "The form may have expired or been sent twice. Please go back, reload the page "
@@ -51,8 +53,6 @@ def init_errors(app: Flask) -> None:
     def http_error(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
         code = error.code or 500
         if code == 429:
-            from lms.ratelimits import retry_after_seconds
-
             body, status = render_error(429)
             return body, status, {"Retry-After": str(retry_after_seconds())}
         return render_error(code)

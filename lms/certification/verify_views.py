@@ -46,6 +46,11 @@ def _private(response: Response) -> Response:
     return response
 
 
+def _json_not_found(**body: str) -> Response:
+    """Return a private JSON 404 that says why nothing was found."""
+    return _private(make_response(jsonify(**body), 404))
+
+
 def _today() -> date:
     return date.today()
 
@@ -114,10 +119,9 @@ def verify_json(code: str) -> Response:
     try:
         certificate = find_public(code)
     except InvalidCode as error:
-        return _private(make_response(jsonify(error="invalid_code", message=str(error)), 404))
+        return _json_not_found(error="invalid_code", message=str(error))
     if certificate is None:
-        return _private(make_response(jsonify(
-            error="not_found", message="No certificate has this code."), 404))
+        return _json_not_found(error="not_found", message="No certificate has this code.")
     facts = public_facts(certificate, _today()).as_json()
     facts["signed_credential"] = f"{signing.base_url()}/credentials/{facts['code']}.json"
     return _private(jsonify(facts))
@@ -133,7 +137,7 @@ def credential_json(code: str) -> Response:
     except InvalidCode:
         credential = None
     if credential is None:
-        return _private(make_response(jsonify(error="not_found"), 404))
+        return _json_not_found(error="not_found")
     response = make_response(credential)
     response.mimetype = "application/vc+ld+json"
     return _private(response)

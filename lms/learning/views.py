@@ -62,8 +62,8 @@ def module_page(program_slug: str, module_slug: str) -> str:
             abort(403)
         progress, status = state.progress, state.status
     # Each form costs a CSRF token and a WTForms bind; build only the one the page will show.
-    read_form = MarkReadForm() if status is not None and not (progress and progress.read_at) \
-        else None
+    unread = status is not None and not (progress and progress.read_at)
+    read_form = MarkReadForm() if unread else None
     start_form = StartQuizForm() if status is not None and status.can_start else None
     return render_template(
         "learning/module.html", program=program, module=module, progress=progress,

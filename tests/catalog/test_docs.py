@@ -29,11 +29,8 @@ def test_every_message_is_documented(doc: str, message_id: str) -> None:
     assert f"`{MESSAGES[message_id]}`" in doc
 
 
-def test_the_checker_command_is_documented(doc: str) -> None:
-    assert "flask --app wsgi lms courses check" in doc
-
-
-def test_the_complete_example_passes(doc: str, tmp_path: Path, monkeypatch) -> None:
+def _write_complete_example(doc: str, tmp_path: Path) -> None:
+    """Write the documented complete example into tmp_path/courses/example."""
     program = re.search(r"`courses/example/program.yaml`:\n\n```yaml\n(.*?)```", doc, re.S)
     module = re.search(
         r"`courses/example/01-listening-basics.md`:\n\n````markdown\n(.*?)````", doc, re.S
@@ -43,6 +40,14 @@ def test_the_complete_example_passes(doc: str, tmp_path: Path, monkeypatch) -> N
     folder.mkdir(parents=True)
     (folder / "program.yaml").write_text(program.group(1))
     (folder / "01-listening-basics.md").write_text(module.group(1))
+
+
+def test_the_checker_command_is_documented(doc: str) -> None:
+    assert "flask --app wsgi lms courses check" in doc
+
+
+def test_the_complete_example_passes(doc: str, tmp_path: Path, monkeypatch) -> None:
+    _write_complete_example(doc, tmp_path)
     monkeypatch.chdir(tmp_path)
     assert [str(problem) for problem in check_path(Path("courses"))] == []
     loaded = load_catalog(Path("courses")).program("example").module("listening-basics")
@@ -73,15 +78,7 @@ def test_the_profile_snippet_is_the_complete_example(doc: str) -> None:
 
 
 def test_the_complete_example_has_both_profiles(doc: str, tmp_path: Path, monkeypatch) -> None:
-    program = re.search(r"`courses/example/program.yaml`:\n\n```yaml\n(.*?)```", doc, re.S)
-    module = re.search(
-        r"`courses/example/01-listening-basics.md`:\n\n````markdown\n(.*?)````", doc, re.S
-    )
-    assert program and module
-    folder = tmp_path / "courses" / "example"
-    folder.mkdir(parents=True)
-    (folder / "program.yaml").write_text(program.group(1))
-    (folder / "01-listening-basics.md").write_text(module.group(1))
+    _write_complete_example(doc, tmp_path)
     loaded = load_catalog(tmp_path / "courses").program("example")
     found = profiles(loaded)
     assert list(found) == ["default", "extended"]
