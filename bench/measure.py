@@ -19,6 +19,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
+from bench.bare_app import app as bare_app
+from bench.breakdown import breakdown, clean_environ
 from bench.floor import add_floor_route
 from bench.seed import BENCH_PASSWORD, SUPERVISOR_EMAIL, TRAINEE_EMAIL
 from bench.shim import SpreadClients
@@ -86,6 +88,14 @@ def profile_page(app: Flask, role: str | None, path: str, requests: int, out: Pa
     out.with_suffix(".html").write_text(profiler.output_html())
 
 
+def first_request_environ(app: Flask, role: str | None, path: str) -> dict[str, Any]:
+    """Return the environ of a warm request to the page, ready to replay."""
+    response = signed_in_client(app, role).get(path)
+    if response.status_code != 200:
+        raise RuntimeError(f"{path} answered {response.status_code}, not 200")
+    return clean_environ(response.request.environ)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure the pages named in --pages and write the figures as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -95,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="a target name from --pages to profile (repeatable)")
     parser.add_argument("--profile-dir", type=Path)
     parser.add_argument("--profile-requests", type=int, default=300)
+    parser.add_argument("--breakdown", action="append", default=[],
+                        help="a target name from --pages to time stage by stage (repeatable)")
     args = parser.parse_args(argv)
     pages = {name: (role, path) for name, (role, path) in json.loads(
         args.pages.read_text()).items()}
@@ -106,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         target = (args.profile_dir or args.out.parent) / f"profile-{name.replace(' ', '-')}"
         profile_page(app, role, path, args.profile_requests, target)
         result.setdefault("profiles", {})[name] = str(target.with_suffix(".txt"))
+    if args.breakdown:
+        # Last: timing wraps the app's hooks and views for good.
+        environs = [(name, first_request_environ(app, *pages[name])) for name in args.breakdown]
+        result["breakdown"] = breakdown(app, bare_app, environs)
     args.out.write_text(json.dumps(result, indent=2))
     return 0
 

@@ -102,3 +102,19 @@ def print_profiles(profiles: dict[str, str]) -> None:
         lines = Path(path).read_text().splitlines()
         for line in lines[:40]:
             print("  " + line)
+
+
+def print_breakdown(breakdown: dict[str, dict[str, float]]) -> None:
+    """Print mean µs per warm request for each stage, one column per page."""
+    pages = list(breakdown)
+    stages = [stage for stage in dict.fromkeys(s for page in pages for s in breakdown[page])
+              if stage not in ("Flask and Werkzeug", "total")]
+    stages.sort(key=lambda stage: -max(breakdown[page].get(stage, 0.0) for page in pages))
+    width = max(len(stage) for stage in [*stages, "Flask and Werkzeug"]) + 2
+    print("\nWhere a warm request's CPU goes, in-process (mean µs per request, exclusive;"
+          " bench/breakdown.py)")
+    print("stage".ljust(width) + "".join(f"{page:>18}" for page in pages))
+    for stage in [*stages, "Flask and Werkzeug", "total"]:
+        cells = "".join(f"{breakdown[page][stage]:>18,.0f}" if stage in breakdown[page]
+                        else f"{'-':>18}" for page in pages)
+        print(stage.ljust(width) + cells)

@@ -241,6 +241,22 @@ def profile_misses(args: argparse.Namespace, database: Database, results: dict[s
     report.print_profiles(results["profiles"])
 
 
+#: Pages timed stage by stage in-process, after the load runs (bench/breakdown.py).
+BREAKDOWN = ("signed-in floor", "module page", "verify page")
+
+
+def stage_breakdown(database: Database, results: dict[str, Any]) -> None:
+    """Time where a warm request's CPU goes, stage by stage, for the BREAKDOWN pages."""
+    rows = {row["name"]: row for row in results["targets"] if row.get("path")}
+    pages = {name: (next(t.role for t in TARGETS if t.name == name), rows[name]["path"])
+             for name in BREAKDOWN if name in rows}
+    if not pages:
+        return
+    print("Timing stages in-process ...", flush=True)
+    results["breakdown"] = database.measure(pages, breakdown=list(pages))["breakdown"]
+    report.print_breakdown(results["breakdown"])
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Read the command line; --quick shortens every run."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -261,6 +277,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="certificates bench/pdf_render.py renders (0 skips it)")
     parser.add_argument("--no-profile", action="store_true",
                         help="do not profile pages that miss their budget")
+    parser.add_argument("--no-breakdown", action="store_true",
+                        help="do not time the floor, module and verify pages stage by stage")
     parser.add_argument("--keep", action="store_true", help="keep the temporary databases")
     args = parser.parse_args(argv)
     args.duration = args.duration or (3.0 if args.quick else 10.0)
@@ -292,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
             results["pdf"] = pdf_median(args.pdf_runs)
             report.print_pdf(results["pdf"])
         profile_misses(args, small, results, out_dir)
+        if not args.no_breakdown:
+            stage_breakdown(small, results)
         if args.scale:
             scale_run(args, work, small, results)
     finally:

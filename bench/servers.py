@@ -68,8 +68,8 @@ class Database:
 
     def measure(self, pages: dict[str, tuple[str | None, str]],
                 profile: list[str] | None = None, profile_dir: Path | None = None,
-                ) -> dict[str, Any]:
-        """Count SQL statements per page (and profile pages) in-process."""
+                breakdown: list[str] | None = None) -> dict[str, Any]:
+        """Count SQL statements per page (and profile or break down pages) in-process."""
         pages_file = self.folder / "pages.json"
         pages_file.write_text(json.dumps(pages))
         out = self.folder / "measured.json"
@@ -78,6 +78,8 @@ class Database:
             args += ["--profile", name]
         if profile_dir is not None:
             args += ["--profile-dir", str(profile_dir)]
+        for name in breakdown or []:
+            args += ["--breakdown", name]
         self.python(*args)
         return json.loads(out.read_text())
 
