@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -29,9 +31,19 @@ def _posted_email() -> str:
 
 def safe_next_url(target: str | None) -> str:
     """Return a same-site path to go to after signing in, never another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if target and _is_local_path(target):
         return target
     return url_for("main.home")
+
+
+def _is_local_path(target: str) -> bool:
+    # Browsers and Werkzeug drop tabs, newlines and spaces from URLs, so "/<tab>/evil.example"
+    # would arrive as "//evil.example": refuse every such character instead of cleaning it.
+    if "\\" in target or any(char.isspace() or not char.isprintable() for char in target):
+        return False
+    parts = urlsplit(target)
+    return (not parts.scheme and not parts.netloc and target.startswith("/")
+            and not target.startswith("//"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

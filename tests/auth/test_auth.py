@@ -68,6 +68,25 @@ def test_next_parameter_never_leaves_the_site(app, people, client):
         token = csrf_token(client, "/sign-in")
 
 
+@pytest.mark.parametrize("target", [
+    "/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "/ /evil.example",
+    "/\\evil.example", "/\x00/evil.example", "https:/evil.example", "/\u3000/evil.example"])
+def test_next_parameter_with_hidden_characters_goes_home(app, people, client, target):
+    token = csrf_token(client, "/sign-in")
+    response = client.post("/sign-in", query_string={"next": target}, data={
+        "email": "admin@example.org", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_next_parameter_keeps_a_query_string(app, people, client):
+    token = csrf_token(client, "/sign-in")
+    response = client.post("/sign-in", query_string={"next": "/admin/people?q=sam&page=2"},
+                           data={"email": "admin@example.org", "password": PASSWORD,
+                                 "csrf_token": token})
+    assert response.headers["Location"] == "/admin/people?q=sam&page=2"
+
+
 def test_too_many_sign_in_attempts_get_429(app, people, client):
     token = csrf_token(client, "/sign-in")
     statuses = [client.post("/sign-in", data={"email": "trainee@example.org",
