@@ -49,12 +49,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from lms.certification.signing import init_signing
     from lms.cli import lms_cli
     from lms.errors import init_errors
+    from lms.ids import DatabaseIdConverter
     from lms.operations import init_operations
     from lms.ratelimits import skip_idle_limit_check
     from lms.security import init_security
     from lms.templating import init_templating
 
     init_signing(app)
+    # Before any route is added: every <int:...> then refuses numbers no table can hold.
+    app.url_map.converters["int"] = DatabaseIdConverter
     for blueprint in (main.bp, auth.bp, admin.bp, learning.bp, practice.bp, certification_bp):
         app.register_blueprint(blueprint)
     skip_idle_limit_check(app)

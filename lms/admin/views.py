@@ -23,6 +23,7 @@ from lms.admin.services import (
 )
 from lms.auth.models import Role, User
 from lms.extensions import db
+from lms.ids import requested_page
 from lms.learning.services import get_catalog
 from lms.roles import role_required
 
@@ -41,7 +42,7 @@ def people() -> str:
     role_value = request.args.get("role", "")
     role = Role(role_value) if role_value in Role._value2member_map_ else None
     query = people_query(search, role).options(selectinload(User.supervisors))
-    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(query, page=requested_page(), per_page=PAGE_SIZE, error_out=False)
     return render_template("admin/people.html", page=page, search=search, role=role,
                            roles=list(Role))
 

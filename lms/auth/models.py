@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import Model, db
+from lms.ids import parse_id
 from lms.models import UTCDateTime, utcnow
 
 
@@ -119,9 +120,9 @@ class SupervisorAssignment(Model):
 def load_user_from_session(session_id: str) -> User | None:
     """Return the user for a Flask-Login session id, or None if it is stale."""
     user_id, _, stamp = session_id.partition(":")
-    if not user_id.isdigit():
+    if (number := parse_id(user_id)) is None:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, number)
     if user is None or user.security_stamp != stamp or not (user.has_joined and user.is_active):
         return None
     return user

@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from lms.auth.models import User
 from lms.catalog.content import Catalog, Module, Program
 from lms.extensions import db
+from lms.ids import parse_id
 from lms.learning import quiz
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
 from lms.models import utcnow
@@ -302,10 +303,11 @@ def answers_from_form(drawn: list[quiz.DrawnQuestion],
             raise ForeignAnswer(f"Question {number} takes one answer. Nothing was recorded; "
                                 "please choose one.")
         for value in values:
-            if not (value.isdigit() and 1 <= int(value) <= len(item.choice_keys)):
+            position = parse_id(value)
+            if position is None or position > len(item.choice_keys):
                 raise ForeignAnswer(f"An answer to question {number} is not one of its "
                                     "choices. Nothing was recorded; please choose again.")
-            keys.append(item.choice_keys[int(value) - 1])
+            keys.append(item.choice_keys[position - 1])
         if keys:
             answers[item.question.key] = sorted(set(keys))
     return answers

@@ -13,6 +13,7 @@ from lms.admin.services import trainees_of
 from lms.auth.models import Role, User
 from lms.catalog.content import Program
 from lms.extensions import db
+from lms.ids import parse_id
 from lms.models import utcnow
 from lms.practice import bp, exports, profile, totals
 from lms.practice.chart import hours_chart
@@ -153,8 +154,8 @@ def new_session() -> str | Response | tuple[str, int]:
     form.trainees.choices = [SelectChoice(person.id, person.name) for person in people.values()]
     if not form.is_submitted():
         form.session_date.data = utcnow().date()
-        wanted = request.args.get("trainee", "")
-        form.trainees.data = [int(wanted)] if wanted.isdigit() and int(wanted) in people else []
+        wanted = parse_id(request.args.get("trainee"))
+        form.trainees.data = [wanted] if wanted in people else []
     if form.validate_on_submit():
         chosen = [people[person_id] for person_id in form.trainees.data or []]
         data = SessionData(session_date=form.session_date.data, minutes=form.minutes.data or 0,

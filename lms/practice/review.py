@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from lms.auth.models import Role, SupervisorAssignment
 from lms.extensions import db
+from lms.ids import parse_id, requested_page
 from lms.practice import bp, profile, totals
 from lms.practice.common import conflict, load_entry, program_or_none, screen_context
 from lms.practice.forms import ActionForm, ApproveForm, ReturnForm
@@ -74,13 +75,14 @@ def running_totals(entries: list[PracticeEntry]) -> dict[int, Running]:
 @role_required(Role.SUPERVISOR)
 def queue() -> str:
     """Show submitted entries from assigned trainees, oldest first, with running totals."""
-    page = db.paginate(queue_query(current_user.id), per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(queue_query(current_user.id), page=requested_page(),
+                       per_page=PAGE_SIZE, error_out=False)
     return render_template("practice/queue.html", page=page, running=running_totals(page.items),
                            action_form=ActionForm())
 
 
 def _submission(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return parse_id(value)
 
 
 def _queue_url() -> str:
@@ -151,8 +153,8 @@ def bulk_approve() -> Response:
     chosen: dict[int, int | None] = {}
     for value in request.form.getlist("entries"):
         entry_id, _, submission = value.partition(":")
-        if entry_id.isdigit():
-            chosen[int(entry_id)] = _submission(submission)
+        if (chosen_id := parse_id(entry_id)) is not None:
+            chosen[chosen_id] = _submission(submission)
     if not chosen:
         flash("Please tick at least one entry to approve.", "error")
         return redirect(_queue_url())

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from lms.auth.models import Role
 from lms.catalog.content import Program
 from lms.extensions import db
+from lms.ids import requested_page
 from lms.learning.services import program_of
 from lms.models import utcnow
 from lms.practice import bp, exports, totals
@@ -79,7 +80,8 @@ def log() -> str:
                 select(PracticeEntry).where(PracticeEntry.trainee_id == current_user.id,
                                             PracticeEntry.state == EntryState.RETURNED)
                 .order_by(PracticeEntry.practice_date))),
-            page=db.paginate(query, per_page=PAGE_SIZE, error_out=False),
+            page=db.paginate(query, page=requested_page(), per_page=PAGE_SIZE,
+                             error_out=False),
             chart=hours_chart(weeks, "hours-chart", "Your approved practice hours per week"),
             sessions=sessions_of(current_user.id), observations=observations,
             benchmarks={o.id: oars_benchmarks(o.tallies) for o in observations})

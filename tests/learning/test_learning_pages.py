@@ -217,6 +217,8 @@ def test_unknown_module_is_404(app, people, client, sign_in):
     {"q-99": ["1"]},
     {"q-1": ["9"]},
     {"q-1": ["x"]},
+    {"q-1": ["\u00b2"]},  # a digit to str.isdigit(), not to int()
+    {"q-1": ["99999999999999999999999"]},
 ])
 def test_answers_outside_the_drawn_set_are_refused(app, people, client, sign_in, tampered):
     sign_in("trainee@example.org")
