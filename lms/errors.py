@@ -35,11 +35,35 @@ MESSAGES = {
 }
 
 
-def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
-    """Render the friendly page for an HTTP status code."""
+def render_error(code: int, detail: str | None = None,
+                 reason: str | None = None) -> tuple[str, int]:
+    """Render the friendly page for an HTTP status code.
+
+    A reason (given as abort(403, "...")) replaces the general advice, because it says what
+    actually happened; a detail is added below the advice.
+    """
     title, advice = MESSAGES.get(code, MESSAGES[500])
-    return render_template("errors/error.html", code=code, title=title, advice=advice,
-                           detail=detail), code
+    return render_template("errors/error.html", code=code, title=title,
+                           advice=reason or advice, detail=detail), code
+
+
+def _reason(error: HTTPException) -> str | None:
+    """Return the text a view gave to abort(), if it gave one."""
+    given = error.description
+    return given if given and given != type(error).description else None
+
+
+def _slow_down(seconds: int) -> str:
+    """Say how long to wait, in words, rather than a bare number."""
+    if seconds <= 90:
+        wait = "a minute"
+    elif seconds < 55 * 60:
+        wait = f"about {round(seconds / 60)} minutes"
+    elif seconds < 90 * 60:
+        wait = "about an hour"
+    else:
+        wait = f"about {round(seconds / 3600)} hours"
+    return f"There have been too many attempts in a short time. Please wait {wait} and try again."
 
 
 def init_errors(app: Flask) -> None:
@@ -53,9 +77,10 @@ def init_errors(app: Flask) -> None:
     def http_error(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
         code = error.code or 500
         if code == 429:
-            body, status = render_error(429)
-            return body, status, {"Retry-After": str(retry_after_seconds())}
-        return render_error(code)
+            wait = retry_after_seconds()
+            body, status = render_error(429, reason=_slow_down(wait))
+            return body, status, {"Retry-After": str(wait)}
+        return render_error(code, reason=_reason(error))
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError) -> tuple[str, int]:

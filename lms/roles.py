@@ -15,6 +15,15 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def _people(roles: tuple[Role, ...]) -> str:
+    names = [f"{role.value}s" for role in roles]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _a(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
 def role_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Require a signed-in person with one of the roles, else 403."""
 
@@ -22,7 +31,8 @@ def role_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
         @wraps(view)
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             if current_user.role not in roles:
-                abort(403)
+                abort(403, f"This page is for {_people(roles)}, and your account is "
+                           f"{_a(current_user.role.value)} {current_user.role.value} account.")
             return view(*args, **kwargs)
 
         return login_required(wrapped)

@@ -70,7 +70,7 @@ def claim() -> Response:
         abort(400)
     program = _program_or_404(form.program.data or "")
     if program not in programs_of(current_user):
-        abort(403)
+        abort(403, "You are not enrolled in that program, so it has no certificate for you.")
     try:
         certificate = issuing.claim(current_user, program, form.profile.data or None,
                                     date.today())
@@ -90,7 +90,8 @@ def download_pdf(code: str) -> Response:
     """Send the issued PDF to its holder or an admin, byte for byte as issued."""
     certificate = _certificate_or_404(code)
     if current_user.role is not Role.ADMIN and certificate.user_id != current_user.id:
-        abort(403)
+        abort(403, "A certificate's PDF is only for its holder. Anyone can check it on its "
+                   "public page instead.")
     response = make_response(certificate.pdf)
     response.mimetype = "application/pdf"
     name = f"lantern-certificate-{format_code(certificate.code)}.pdf"

@@ -34,11 +34,15 @@ def _module_or_404(program_slug: str, module_slug: str) -> tuple[Program, Module
         abort(404)
 
 
+NOT_ENROLLED = ("You are not enrolled in this program yet, so its modules are not open to you. "
+                "Your program administrator can enrol you.")
+
+
 def _trainee_module(program_slug: str, module_slug: str) -> tuple[Program, Module]:
     """Return the module for an enrolled trainee, else 403."""
     program, module = _module_or_404(program_slug, module_slug)
     if not is_enrolled(current_user, program):
-        abort(403)
+        abort(403, NOT_ENROLLED)
     return program, module
 
 
@@ -59,7 +63,7 @@ def module_page(program_slug: str, module_slug: str) -> str:
     if current_user.role is Role.TRAINEE:
         state = module_state(current_user, module)
         if not state.enrolled:
-            abort(403)
+            abort(403, NOT_ENROLLED)
         progress, status = state.progress, state.status
     # Each form costs a CSRF token and a WTForms bind; build only the one the page will show.
     unread = status is not None and not (progress and progress.read_at)

@@ -64,6 +64,11 @@ def state_label(entry: PracticeEntry) -> str:
 bp.add_app_template_global(state_label, "practice_state")
 
 
+#: Why a supervisor cannot see an entry that was in their queue a moment ago.
+TAKEN_BACK = ("The trainee has taken this entry back to edit it. It will return to your queue "
+              "when they send it again.")
+
+
 def conflict(message: str, back_url: str, back_label: str) -> tuple[str, int]:
     """Render the 409 page: what was refused, why, and that nothing changed."""
     return render_template("practice/conflict.html", message=message, back_url=back_url,
@@ -91,7 +96,7 @@ def own_entry(entry_id: int) -> PracticeEntry:
     """Return the signed-in trainee's own entry, else 403."""
     entry = load_entry(entry_id)
     if current_user.role is not Role.TRAINEE or entry.trainee_id != current_user.id:
-        abort(403)
+        abort(403, "This practice entry belongs to someone else, so only they can change it.")
     return entry
 
 
@@ -99,9 +104,10 @@ def reviewable_entry(entry_id: int) -> PracticeEntry:
     """Return an entry an assigned supervisor may see (never a draft), else 403."""
     entry = load_entry(entry_id)
     if (current_user.role is not Role.SUPERVISOR
-            or entry.trainee_id not in assigned_trainee_ids(current_user)
-            or entry.state is EntryState.DRAFT):
-        abort(403)
+            or entry.trainee_id not in assigned_trainee_ids(current_user)):
+        abort(403, "Only a supervisor assigned to this trainee can review their practice.")
+    if entry.state is EntryState.DRAFT:
+        abort(403, TAKEN_BACK)
     return entry
 
 
@@ -114,7 +120,8 @@ def trainee_for_viewer(user_id: int) -> User:
         return trainee
     if current_user.role is Role.SUPERVISOR and trainee.id in assigned_trainee_ids(current_user):
         return trainee
-    abort(403)
+    abort(403, "Only an administrator or a supervisor assigned to this trainee can see their "
+               "records.")
 
 
 def text_sha(text: str | None) -> str:

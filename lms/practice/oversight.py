@@ -111,8 +111,8 @@ def new_observation(user_id: int) -> str | Response | tuple[str, int]:
     person = db.get_or_404(User, user_id)
     try:
         ensure_assigned(current_user, person.id)
-    except NotAssigned:
-        abort(403)
+    except NotAssigned as error:
+        abort(403, str(error))
     program = _program_of(person)
     form = ObservationForm()
     form.competency.choices = as_choices(profile.competencies(program))
@@ -163,8 +163,8 @@ def new_session() -> str | Response | tuple[str, int]:
                            topics=list(form.topics.data or []), start_time=form.start_time.data)
         try:
             record_session(current_user, chosen, data)
-        except NotAssigned:
-            abort(403)
+        except NotAssigned as error:
+            abort(403, str(error))
         except PracticeError as error:
             form.form_errors.append(str(error))
         else:

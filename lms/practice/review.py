@@ -14,7 +14,13 @@ from lms.auth.models import Role, SupervisorAssignment
 from lms.extensions import db
 from lms.ids import parse_id, requested_page
 from lms.practice import bp, profile, totals
-from lms.practice.common import conflict, load_entry, program_or_none, screen_context
+from lms.practice.common import (
+    TAKEN_BACK,
+    conflict,
+    load_entry,
+    program_or_none,
+    screen_context,
+)
 from lms.practice.forms import ActionForm, ApproveForm, ReturnForm
 from lms.practice.models import Decision, EntryState, PracticeDecision, PracticeEntry
 from lms.practice.services import (
@@ -100,8 +106,8 @@ def approve(entry_id: int) -> Response | tuple[str, int]:
     try:
         decide(entry, current_user, Decision.APPROVE,
                seen_submission=_submission(form.submission.data))
-    except NotAssigned:
-        abort(403)
+    except NotAssigned as error:
+        abort(403, str(error))
     except AlreadyDecided as error:
         db.session.rollback()
         return conflict(str(error), _queue_url(), "Back to your queue")
@@ -119,8 +125,8 @@ def return_entry(entry_id: int) -> Response | tuple[str, int]:
     form = ReturnForm()
     try:
         ensure_assigned(current_user, entry.trainee_id)
-    except NotAssigned:
-        abort(403)
+    except NotAssigned as error:
+        abort(403, str(error))
     if form.validate_on_submit():
         try:
             decide(entry, current_user, Decision.RETURN, form.comment.data or "",
@@ -137,7 +143,7 @@ def return_entry(entry_id: int) -> Response | tuple[str, int]:
     elif "csrf_token" in form.errors:
         abort(400)
     if entry.state is EntryState.DRAFT:
-        abort(403)
+        abort(403, TAKEN_BACK)
     return render_template("practice/entry.html", entry=entry,
                            program=program_or_none(entry.program_slug), action_form=ActionForm(),
                            approve_form=ApproveForm(), return_form=form,
@@ -163,7 +169,9 @@ def bulk_approve() -> Response:
         .options(joinedload(PracticeEntry.trainee)).order_by(PracticeEntry.submitted_at)))
     allowed = assigned_trainee_ids(current_user)
     if len(entries) != len(chosen) or any(e.trainee_id not in allowed for e in entries):
-        abort(403)  # checked for all before changing any: nothing is half done
+        # Checked for all before changing any: nothing is half done.
+        abort(403, "Some of the ticked entries are not from trainees assigned to you, so none "
+                   "were approved.")
     approved, skipped = 0, 0
     for entry in entries:
         try:

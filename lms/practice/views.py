@@ -50,7 +50,8 @@ PAGE_SIZE = 30
 def _program() -> Program:
     program = program_of(current_user)
     if program is None:
-        abort(403)
+        abort(403, "You are not enrolled in a program yet, so there is no practice log to keep. "
+                   "Your program administrator can enrol you.")
     return program
 
 

@@ -95,6 +95,9 @@ def test_too_many_sign_in_attempts_get_429(app, people, client):
                 for _ in range(12)]
     assert statuses[:10] == [400] * 10
     assert statuses[-1] == 429
+    refused = client.post("/sign-in", data={"email": "trainee@example.org",
+                                            "password": "wrong password!", "csrf_token": token})
+    assert "Please wait a minute and try again." in refused.get_data(as_text=True)
     response = client.post("/sign-in", data={"email": "trainee@example.org",
                                              "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 429

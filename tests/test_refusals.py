@@ -1,0 +1,69 @@
+"""Every refusal says why: 403 pages name the reason, and 429 pages the real wait."""
+
+from __future__ import annotations
+
+import pytest
+
+from lms.auth.models import Role
+from lms.errors import _slow_down
+from lms.extensions import db
+from tests.factories import make_user
+from tests.practice.helpers import make_entry
+
+MODULE = "/programs/foundations/active-listening"
+
+
+def _page(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_a_trainee_not_yet_enrolled_is_told_so(app, people, client, sign_in):
+    with app.app_context():
+        make_user(Role.TRAINEE, "new@example.org", "New Trainee")
+        db.session.commit()
+    sign_in("new@example.org")
+    for path in (MODULE, "/practice/new"):
+        response = client.get(path)
+        assert response.status_code == 403
+        assert "not enrolled in" in _page(response)
+        assert "administrator can enrol you" in _page(response)
+
+
+def test_a_page_for_another_role_names_who_it_is_for(app, people, client, sign_in):
+    sign_in("trainee@example.org")
+    response = client.get("/supervision/queue")
+    assert response.status_code == 403
+    assert "This page is for supervisors, and your account is a trainee account." in _page(
+        response)
+    assert "Error code 403" in _page(response)
+
+
+def test_an_entry_taken_back_tells_the_supervisor_it_will_return(app, people, client,
+                                                                 sign_in):
+    with app.app_context():
+        entry_id = make_entry(people["trainee"]).id  # a draft: as if withdrawn
+        db.session.commit()
+    sign_in("supervisor@example.org")
+    response = client.get(f"/practice/entries/{entry_id}")
+    assert response.status_code == 403
+    assert "taken this entry back" in _page(response)
+    assert "ask your program administrator" not in _page(response)
+
+
+def test_an_unassigned_supervisor_is_told_why(app, people, client, sign_in):
+    with app.app_context():
+        make_user(Role.SUPERVISOR, "other@example.org", "Other Supervisor")
+        entry_id = make_entry(people["trainee"], submit=True).id
+        db.session.commit()
+    sign_in("other@example.org")
+    response = client.get(f"/practice/entries/{entry_id}")
+    assert response.status_code == 403
+    assert "Only a supervisor assigned to this trainee" in _page(response)
+
+
+@pytest.mark.parametrize(("seconds", "words"), [
+    (30, "wait a minute"), (90, "wait a minute"), (600, "wait about 10 minutes"),
+    (3000, "wait about 50 minutes"), (3599, "wait about an hour"),
+    (4 * 3600, "wait about 4 hours")])
+def test_the_slow_down_page_says_how_long(seconds, words):
+    assert words in _slow_down(seconds)
