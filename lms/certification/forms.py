@@ -50,8 +50,9 @@ class VerifyFileForm(FlaskForm):
 class RevokeForm(FlaskForm):
     """Why a certificate is revoked; the reason is shown publicly."""
 
-    reason = TextAreaField("Reason (shown on the public verification page)",
-                           validators=[DataRequired(), Length(max=500)])
+    reason = TextAreaField("Reason (shown on the public verification page)", validators=[
+        DataRequired("Please give the reason for revoking; it is shown publicly."),
+        Length(max=500, message="Please keep the reason to 500 characters or fewer.")])
 
 
 class IssueForm(FlaskForm):

@@ -103,7 +103,11 @@ def download_pdf(code: str) -> Response:
 @role_required(Role.ADMIN)
 def person_certificates(user_id: int) -> str:
     """Show a trainee's checklists and certificates with the admin actions."""
-    trainee = db.get_or_404(User, user_id)
+    return _person_page(db.get_or_404(User, user_id))
+
+
+def _person_page(trainee: User, revoking: tuple[int, RevokeForm] | None = None) -> str:
+    """Render the admin's certificate page; `revoking` re-shows a refused revoke form."""
     checklists = []
     if trainee.role is Role.TRAINEE:
         for program in programs_of(trainee):
@@ -111,7 +115,7 @@ def person_certificates(user_id: int) -> str:
                 checklists.append((program, chosen, eligibility_for(trainee, program, slug)))
     return render_template("certification/admin_person.html", person=trainee,
                            checklists=checklists, certificates=certificates_of(trainee.id),
-                           today=date.today(), issue_form=IssueForm(), revoke_form=RevokeForm())
+                           today=date.today(), issue_form=IssueForm(), revoking=revoking)
 
 
 @bp.post("/admin/people/<int:user_id>/certificates/<program_slug>")
@@ -123,6 +127,9 @@ def admin_issue(user_id: int, program_slug: str) -> Response:
     form = IssueForm()
     if not form.validate_on_submit():
         abort(400)
+    if form.profile.data and form.profile.data not in profiles(program):
+        flash("That certificate is not offered by this program. Nothing was issued.", "error")
+        return redirect(url_for("certification.person_certificates", user_id=trainee.id))
     return _act(trainee.id, lambda: issuing.claim(trainee, program, form.profile.data or None,
                                                   date.today(), issued_by=current_user),
                 "Certificate {code} issued.")
@@ -130,14 +137,15 @@ def admin_issue(user_id: int, program_slug: str) -> Response:
 
 @bp.post("/admin/certificates/<code>/revoke")
 @role_required(Role.ADMIN)
-def revoke(code: str) -> Response:
+def revoke(code: str) -> Response | tuple[str, int]:
     """Revoke a certificate with a required, public reason."""
     certificate = _certificate_or_404(code)
     form = RevokeForm()
     if not form.validate_on_submit():
-        flash("Please give the reason for revoking; it is shown publicly.", "error")
-        return redirect(url_for("certification.person_certificates",
-                                user_id=certificate.user_id))
+        if "csrf_token" in form.errors:
+            abort(400)
+        holder = db.get_or_404(User, certificate.user_id)
+        return _person_page(holder, revoking=(certificate.id, form)), 400
     return _act(certificate.user_id,
                 lambda: issuing.revoke(certificate, form.reason.data or "", current_user),
                 f"Certificate {format_code(certificate.code)} is revoked.")

@@ -7,6 +7,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from lms.certification import issuing, status_list
 from lms.certification.codes import format_code
@@ -88,9 +89,16 @@ def test_revocation_shows_at_once_everywhere(app, people, issued, client, sign_i
     sign_in("admin@example.org")
     url = f"/admin/people/{people['trainee']}/certificates"
     token = csrf_token(client, url)
-    refused = client.post(f"/admin/certificates/{issued}/revoke", data={"csrf_token": token},
-                          follow_redirects=True)
+    refused = client.post(f"/admin/certificates/{issued}/revoke", data={"csrf_token": token})
+    assert refused.status_code == 400
     assert "Please give the reason" in refused.get_data(as_text=True)
+    too_long = "Issued in error. " * 40
+    refused = client.post(f"/admin/certificates/{issued}/revoke",
+                          data={"csrf_token": token, "reason": too_long})
+    assert refused.status_code == 400
+    text = refused.get_data(as_text=True)
+    assert "500 characters or fewer" in text and too_long.strip() in text  # nothing typed is lost
+    assert 'aria-invalid="true"' in text
     assert client.get(f"/verify/{issued}.json").get_json()["status"] == "active"
     client.post(f"/admin/certificates/{issued}/revoke",
                 data={"csrf_token": token, "reason": "Issued in error"})
@@ -237,3 +245,15 @@ def _file(content: bytes):
     import io
 
     return io.BytesIO(content)
+
+
+def test_admin_issue_of_an_unknown_certificate_says_so(app, people, client, sign_in):
+    sign_in("admin@example.org")
+    url = f"/admin/people/{people['trainee']}/certificates"
+    response = client.post(f"/admin/people/{people['trainee']}/certificates/foundations",
+                           data={"csrf_token": csrf_token(client, url), "profile": "nope"},
+                           follow_redirects=True)
+    assert response.status_code == 200
+    assert "not offered by this program. Nothing was issued." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0
