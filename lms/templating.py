@@ -28,10 +28,17 @@ def format_hours(minutes: int | None) -> str:
     return " ".join(parts)
 
 
+def masked_email(address: str) -> str:
+    """Return the address with its name part hidden, for pages anyone holding a link can open."""
+    name, _, domain = address.partition("@")
+    return f"{name[:1]}•••@{domain}" if domain else "•••"
+
+
 def init_templating(app: Flask) -> None:
     """Register filters and globals."""
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["hours"] = format_hours
+    app.jinja_env.filters["masked_email"] = masked_email
     app.jinja_env.filters["certificate_code"] = format_code
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

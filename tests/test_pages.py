@@ -58,3 +58,5 @@ def test_pages_are_light_and_well_formed(app, people, client, role, record_prope
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), f"inline script on {url}"
         assert not re.search(r"\sstyle=", html), f"inline style attribute on {url}"
         assert not re.search(r"\son[a-z]+=", html), f"inline event handler on {url}"
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), f"duplicate ids on {url}: {sorted(ids)}"

@@ -67,3 +67,12 @@ def test_an_unassigned_supervisor_is_told_why(app, people, client, sign_in):
     (4 * 3600, "wait about 4 hours")])
 def test_the_slow_down_page_says_how_long(seconds, words):
     assert words in _slow_down(seconds)
+
+
+def test_the_certificate_page_explains_an_empty_state(app, people, client, sign_in):
+    with app.app_context():
+        make_user(Role.TRAINEE, "new@example.org", "New Trainee")
+        db.session.commit()
+    sign_in("new@example.org")
+    page = _page(client.get("/certificates"))
+    assert "not enrolled in a program yet" in page

@@ -13,10 +13,15 @@ ROLE_CHOICES = [SelectChoice(Role.TRAINEE.value, "Trainee"),
                 SelectChoice(Role.ADMIN.value, "Administrator")]
 
 
+def _stripped(value: str | None) -> str | None:
+    # Addresses pasted from a message often carry a space; sign-in ignores it, so must this.
+    return value.strip() if value else value
+
+
 class InviteForm(FlaskForm):
     """Whom to invite, and in which role."""
 
-    email = EmailField("E-mail address", validators=[
+    email = EmailField("E-mail address", filters=[_stripped], validators=[
         DataRequired(), Email(message="Please enter a whole e-mail address, like sam@example.org."),
         Length(max=254)])
     role = SelectField("Role", choices=ROLE_CHOICES, default=Role.TRAINEE.value)

@@ -145,7 +145,6 @@ def people_query(search: str = "", role: Role | None = None) -> Select:
         query = query.where(User.role == role)
     term = search.strip().lower()
     if term:
-        pattern = f"%{term}%"
-        query = query.where(or_(User.email.like(pattern),
-                                func.lower(User.display_name).like(pattern)))
+        query = query.where(or_(User.email.contains(term, autoescape=True),
+                                func.lower(User.display_name).contains(term, autoescape=True)))
     return query

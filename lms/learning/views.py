@@ -65,14 +65,11 @@ def module_page(program_slug: str, module_slug: str) -> str:
         if not state.enrolled:
             abort(403, NOT_ENROLLED)
         progress, status = state.progress, state.status
-    # Each form costs a CSRF token and a WTForms bind; build only the one the page will show.
-    unread = status is not None and not (progress and progress.read_at)
-    read_form = MarkReadForm() if unread else None
-    start_form = StartQuizForm() if status is not None and status.can_start else None
+    # The two small forms are plain HTML with the CSRF token: no WTForms bind on a hot page.
     return render_template(
         "learning/module.html", program=program, module=module, progress=progress,
         status=status, previous=program.previous_module(module.slug),
-        next=program.next_module(module.slug), read_form=read_form, start_form=start_form)
+        next=program.next_module(module.slug))
 
 
 @bp.post("/programs/<program_slug>/<module_slug>/read")
@@ -163,4 +160,4 @@ def quiz_result(program_slug: str, module_slug: str, attempt_id: int) -> str | R
     return render_template("learning/result.html", program=program, module=module,
                            attempt=attempt, graded=graded,
                            status=quiz_status(current_user, module),
-                           next=program.next_module(module.slug), start_form=StartQuizForm())
+                           next=program.next_module(module.slug))

@@ -68,6 +68,7 @@ class EntryForm(FlaskForm):
         invalid_choice_message="Please choose competencies from the list only.")
     reflection = TextAreaField(
         "Reflection", validators=[Length(max=MAX_REFLECTION)],
+        filters=[lambda text: text.replace("\r\n", "\n") if text else text],
         description="What did you practise, what did you notice, what would you try next "
                     "time? Describe people in general terms only: no names, initials, places "
                     "or contact details. You can use Markdown.")

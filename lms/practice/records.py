@@ -23,6 +23,7 @@ from lms.practice.models import (
     SupervisionSession,
 )
 from lms.practice.services import (
+    EARLIEST_YEAR,
     NeedsConfirmation,
     PracticeError,
     ensure_assigned,
@@ -52,6 +53,8 @@ def record_observation(supervisor: User, trainee: User, program: Program, data: 
         raise PracticeError("Please choose a competency from the list.")
     if data.observed_on > latest_today():
         raise PracticeError("The date of the observation cannot be in the future.")
+    if data.observed_on.year < EARLIEST_YEAR:
+        raise PracticeError("Please check the year of the observation's date.")
     if len(data.note) > MAX_NOTE:
         raise PracticeError(f"Please keep the note under {MAX_NOTE} characters.")
     tallies = {name: data.tallies.get(name) for name in OARS_FIELDS}
@@ -158,6 +161,8 @@ def record_session(supervisor: User, trainees: list[User], data: SessionData,
                             "\"Group\".")
     if data.session_date > latest_today():
         raise PracticeError("The date of the session cannot be in the future.")
+    if data.session_date.year < EARLIEST_YEAR:
+        raise PracticeError("Please check the year of the session's date.")
     if not 5 <= data.minutes <= 480:
         raise PracticeError("Please enter between 5 and 480 minutes.")
     if data.modality not in dict(profile.MODALITIES):

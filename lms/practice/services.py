@@ -82,12 +82,16 @@ def latest_today() -> date:
     return (utcnow() + timedelta(hours=14)).date()
 
 
+#: Records older than this are almost always a typed year (0226 for 2026), so they are refused.
+EARLIEST_YEAR = 2000
+
+
 def check_entry_data(program: Program, data: EntryData) -> dict[str, str]:
     """Return a message per field that breaks the rules; empty when all is well."""
     problems: dict[str, str] = {}
     if data.practice_date > latest_today():
         problems["practice_date"] = "The date cannot be in the future."
-    elif data.practice_date.year < 2000:
+    elif data.practice_date.year < EARLIEST_YEAR:
         problems["practice_date"] = "Please check the year of that date."
     if not 5 <= data.minutes <= 720:
         problems["minutes"] = "Please enter between 5 and 720 minutes (12 hours)."

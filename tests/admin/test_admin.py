@@ -17,13 +17,16 @@ def test_people_list_shows_everyone_with_supervisors(app, people, client, sign_i
     assert re.search(r"Jordan Trainee.*?Sam Supervisor", page, re.S)
     filtered = client.get("/admin/people?role=supervisor&q=sam").get_data(as_text=True)
     assert "Sam Supervisor" in filtered and "Jordan Trainee" not in filtered
+    for wildcard in ("%", "_"):  # typed characters, not SQL wildcards
+        found = client.get("/admin/people", query_string={"q": wildcard}).get_data(as_text=True)
+        assert "No one matches that search." in found
 
 
 def test_invite_shows_one_time_link(app, people, client, sign_in):
     sign_in("admin@example.org")
     token = csrf_token(client, "/admin/people/invite")
     response = client.post("/admin/people/invite", data={
-        "email": "New.Person@Example.org", "role": "supervisor", "csrf_token": token})
+        "email": "  New.Person@Example.org ", "role": "supervisor", "csrf_token": token})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert re.search(r'value="http://localhost/invite/[\w.-]+"', page)

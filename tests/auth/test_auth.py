@@ -116,6 +116,8 @@ def test_invitation_is_accepted_once(app, people, client):
     with app.app_context():
         invitation = invite_person("Robin@Example.org", Role.TRAINEE, get_user(people["admin"]))
         db.session.commit()
+    page = client.get(invitation.link.removeprefix("http://localhost")).get_data(as_text=True)
+    assert "r•••@example.org" in page and "robin@" not in page.lower()  # anyone with the link
     response = _join(client, invitation.link)
     assert response.status_code == 302
     assert "Hello, Robin Newcomer" in client.get("/").get_data(as_text=True)
@@ -185,6 +187,7 @@ def test_reset_link_changes_password_and_voids_old_one(app, people, client, sign
         db.session.commit()
     path = link.removeprefix("http://localhost")
     assert path.startswith("/reset/")
+    assert "trainee@example.org" not in client.get(path).get_data(as_text=True)
     token = csrf_token(client, path)
     response = client.post(path, data={"password": "a brand new phrase here",
                                        "confirm": "a brand new phrase here", "csrf_token": token})

@@ -299,3 +299,16 @@ def test_delete_a_returned_entry_leaves_its_history_in_the_audit_log(app, people
     assert _entries(app) == []
     assert [event.kind for event in _events(app)] == [
         "practice.submit", "practice.return", "practice.delete"]
+
+
+def test_line_breaks_count_once_toward_the_reflection_limit(app, people, client, sign_in):
+    from lms.practice.services import MAX_REFLECTION
+
+    sign_in("trainee@example.org")
+    line = "We practised reflecting feelings back, slowly and without advice.\n"
+    text = (line * (MAX_REFLECTION // len(line)))[:MAX_REFLECTION]
+    assert len(text) <= MAX_REFLECTION < len(text.replace("\n", "\r\n"))
+    response = _post(client, NEW, reflection=text.replace("\n", "\r\n"))
+    assert response.status_code == 302
+    stored = _entries(app)[-1].reflection
+    assert "\r" not in stored and stored.strip() == text.strip()

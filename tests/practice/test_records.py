@@ -82,6 +82,7 @@ def test_observation_sign_off_counts_and_is_audited(app, people, app_ctx):
 @pytest.mark.parametrize(("data", "message"), [
     (ObservationData("telepathy", TODAY, True), "competency from the list"),
     (ObservationData("boundaries", TODAY + timedelta(days=3), True), "cannot be in the future"),
+    (ObservationData("boundaries", date(226, 5, 1), True), "check the year"),
     (ObservationData("boundaries", TODAY, True, tallies={"affirmations": 900}), "between 0"),
 ])
 def test_observation_bad_input_is_refused(app, people, app_ctx, data, message):
@@ -138,6 +139,9 @@ def test_sessions_are_recorded_one_by_one(app, people, app_ctx):
     with pytest.raises(PracticeError, match="future"):
         record_session(supervisor, [trainee], SessionData(
             TODAY + timedelta(days=2), 60, SessionKind.INDIVIDUAL, "video", ["skill-building"]))
+    with pytest.raises(PracticeError, match="check the year"):
+        record_session(supervisor, [trainee], SessionData(
+            date(1, 1, 1), 60, SessionKind.INDIVIDUAL, "video", ["skill-building"]))
     with pytest.raises(PracticeError, match="topic"):
         record_session(supervisor, [trainee], SessionData(
             TODAY, 60, SessionKind.INDIVIDUAL, "video", []))
