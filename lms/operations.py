@@ -8,7 +8,7 @@ import time
 
 from flask import Flask, g, jsonify, request
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.wrappers import Response
 
 from lms.errors import render_error
@@ -54,8 +54,10 @@ def init_operations(app: Flask) -> None:
         # Large uploads are spooled to temporary files; close them when the request ends.
         request.close()
 
+    # Only connection-level errors mean "unreachable"; a DataError or IntegrityError is a bug
+    # in the request or in Lantern, and gets the 500 page rather than a false outage report.
     @app.errorhandler(OperationalError)
-    @app.errorhandler(DBAPIError)
+    @app.errorhandler(InterfaceError)
     def database_unavailable(error: Exception) -> tuple[str, int]:
         db.session.rollback()
         log.error("request_id=%s database unavailable: %s", g.get("request_id", "-"),

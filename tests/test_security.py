@@ -56,3 +56,39 @@ def test_session_cookie_is_httponly_and_lax(app, people, client, sign_in):
     response = sign_in("trainee@example.org")
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+@pytest.mark.parametrize(("method", "path", "fields"), [
+    ("POST", "/sign-in", {"email": "admin\x00@example.org", "password": "x"}),
+    ("POST", "/practice/new", {"reflection": "We practised\x00 reflections."}),
+    ("GET", "/admin/people?q=%00", None),
+    ("GET", "/verify/AB%00CD", None),
+])
+def test_nul_characters_are_refused_before_any_view(app, people, client, sign_in, method, path,
+                                                    fields):
+    sign_in("trainee@example.org")
+    if method == "POST":
+        from tests.conftest import csrf_token
+
+        fields = {**fields, "csrf_token": csrf_token(client, "/")}
+        response = client.post(path, data=fields)
+    else:
+        response = client.get(path)
+    assert response.status_code == 400
+    assert "NUL character" in response.get_data(as_text=True)
+
+
+def test_a_data_error_is_a_500_not_a_false_outage(tmp_path):
+    from sqlalchemy.exc import DataError
+
+    app = build_test_app(f"sqlite:///{tmp_path / 'x.db'}", PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/bad-value")
+    def bad_value() -> str:
+        raise DataError("INSERT ...", {}, ValueError("value out of range"))
+
+    with app.app_context():
+        db.create_all()
+    response = app.test_client().get("/bad-value")
+    assert response.status_code == 500
+    assert "cannot reach our database" not in response.get_data(as_text=True)
