@@ -70,7 +70,7 @@ ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
     "certification.download_pdf": ("GET", (SIGN_IN, 200, 403, 200)),
     "certification.person_certificates": ("GET", (SIGN_IN, 403, 403, 200)),
     "certification.admin_issue": ("POST", (SIGN_IN, 403, 403, 302)),
-    "certification.revoke": ("POST", (SIGN_IN, 403, 403, 302)),
+    "certification.revoke": ("POST", (SIGN_IN, 403, 403, 400)),  # 400: no reason given
     "certification.reissue": ("POST", (SIGN_IN, 403, 403, 302)),
     "certification.renew": ("POST", (SIGN_IN, 403, 403, 302)),
 }

@@ -19,6 +19,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.practice.models import OARS_FIELDS, SessionKind
+from lms.practice.once import new_form_key
 from lms.practice.profile import MODALITIES, SUPERVISION_TOPICS
 from lms.practice.services import MAX_REFLECTION
 
@@ -52,6 +53,8 @@ def _minutes(label: str, low: int, high: int, hint: str) -> IntegerField:
 
 class EntryForm(FlaskForm):
     """One practice entry; choices come from the trainee's program."""
+
+    form_key = HiddenField(default=new_form_key)  # one record per form, however often sent
 
     practice_date = _date("Date", "you practised")
     start_time = TimeField("Start time (optional)", validators=[Optional()],
@@ -100,6 +103,8 @@ class ReturnForm(FlaskForm):
 class ObservationForm(FlaskForm):
     """A competency observation with optional OARS tallies."""
 
+    form_key = HiddenField(default=new_form_key)  # one record per form, however often sent
+
     competency = RadioField("Competency", invalid_choice_message="Please choose a competency "
                                                                  "from the list.")
     observed_on = _date("Date observed", "you observed it")
@@ -129,6 +134,8 @@ class ObservationForm(FlaskForm):
 
 class SessionForm(FlaskForm):
     """One supervision session, on one date."""
+
+    form_key = HiddenField(default=new_form_key)  # one record per form, however often sent
 
     session_date = _date("Date", "of the session")
     start_time = TimeField("Start time (optional)", validators=[Optional()],

@@ -206,6 +206,20 @@ class SessionAttendee(Model):
     trainee: Mapped[User] = relationship(lazy="raise_on_sql")
 
 
+
+class SentForm(Model):
+    """A form's one-time key, claimed when the form first creates a record.
+
+    Without JavaScript nothing stops a double click or a resend after "back"; the key lets the
+    second send find where the first one led instead of recording the practice twice.
+    """
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Where the first send led (the new record's page); set in the same transaction.
+    result_url: Mapped[str | None] = mapped_column(String(300))
+
 # The database refuses to change or delete an approved entry, whatever the code path.
 # Keep these statements in step with the migration that creates the table.
 SQLITE_LOCK = (

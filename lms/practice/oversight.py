@@ -20,6 +20,7 @@ from lms.practice.chart import hours_chart
 from lms.practice.common import screen_context, text_sha, trainee_for_viewer
 from lms.practice.forms import ObservationForm, SessionForm, as_choices
 from lms.practice.models import EntryState, PracticeEntry, SessionKind
+from lms.practice.once import ALREADY_SENT, claim_form, settle_form
 from lms.practice.records import (
     ObservationData,
     SessionData,
@@ -127,6 +128,10 @@ def new_observation(user_id: int) -> str | Response | tuple[str, int]:
             tallies=form.tallies())
         confirmed = bool(form.confirm_identifiers.data
                          and form.screened.data == text_sha(data.note))
+        done_url = url_for("practice.trainee", user_id=person.id)
+        if (earlier := claim_form(form.form_key.data, current_user)) is not None:
+            flash(ALREADY_SENT, "info")
+            return redirect(earlier or done_url)
         try:
             record_observation(current_user, person, program, data, confirmed=confirmed)
         except NeedsConfirmation:
@@ -134,9 +139,10 @@ def new_observation(user_id: int) -> str | Response | tuple[str, int]:
         except PracticeError as error:
             form.form_errors.append(str(error))
         else:
+            settle_form(form.form_key.data, done_url)
             db.session.commit()
             flash(f"Observation recorded for {person.name}.", "success")
-            return redirect(url_for("practice.trainee", user_id=person.id))
+            return redirect(done_url)
     if screen is not None:
         form.confirm_identifiers.data = False
         form.screened.data = screen["sha"]
@@ -161,6 +167,9 @@ def new_session() -> str | Response | tuple[str, int]:
         data = SessionData(session_date=form.session_date.data, minutes=form.minutes.data or 0,
                            kind=SessionKind(form.kind.data), modality=form.modality.data or "",
                            topics=list(form.topics.data or []), start_time=form.start_time.data)
+        if (earlier := claim_form(form.form_key.data, current_user)) is not None:
+            flash(ALREADY_SENT, "info")
+            return redirect(earlier or url_for("practice.trainees"))
         try:
             record_session(current_user, chosen, data)
         except NotAssigned as error:
@@ -168,6 +177,7 @@ def new_session() -> str | Response | tuple[str, int]:
         except PracticeError as error:
             form.form_errors.append(str(error))
         else:
+            settle_form(form.form_key.data, url_for("practice.trainees"))
             db.session.commit()
             names = ", ".join(person.name for person in chosen)
             flash(f"Supervision session recorded for {names}.", "success")

@@ -27,6 +27,7 @@ from lms.practice.common import (
 )
 from lms.practice.forms import ActionForm, ApproveForm, EntryForm, ReturnForm, as_choices
 from lms.practice.models import EntryState, PracticeEntry
+from lms.practice.once import ALREADY_SENT, claim_form, settle_form
 from lms.practice.records import oars_benchmarks, observations_of, sessions_of
 from lms.practice.services import (
     AlreadyDecided,
@@ -149,11 +150,15 @@ def new_entry() -> str | Response | tuple[str, int]:
     program = _program()
     form = _entry_form(program)
     if form.validate_on_submit() and _rules_hold(form, program):
+        if (earlier := claim_form(form.form_key.data, current_user)) is not None:
+            flash(ALREADY_SENT, "info")
+            return redirect(earlier or _log_url())
         try:
             entry = create_entry(current_user, program, _data(form))
         except PracticeError as error:
             form.form_errors.append(str(error))
         else:
+            settle_form(form.form_key.data, url_for("practice.entry", entry_id=entry.id))
             if form.submit.data:
                 return _try_submit(entry, None)
             db.session.commit()
