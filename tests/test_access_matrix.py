@@ -43,6 +43,7 @@ ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
     "practice.edit_entry": ("GET", (SIGN_IN, 409, 403, 403)),
     "practice.submit": ("POST", (SIGN_IN, 302, 403, 403)),
     "practice.withdraw": ("POST", (SIGN_IN, 302, 403, 403)),
+    "practice.confirm_delete": ("GET", (SIGN_IN, 409, 403, 403)),
     "practice.delete": ("POST", (SIGN_IN, 409, 403, 403)),
     "practice.log_csv": ("GET", (SIGN_IN, 200, 403, 403)),
     "practice.summary_pdf": ("GET", (SIGN_IN, 200, 403, 403)),

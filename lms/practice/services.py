@@ -176,9 +176,20 @@ def update_entry(entry: PracticeEntry, program: Program, data: EntryData) -> Non
     db.session.flush()
 
 
-def delete_entry(entry: PracticeEntry, trainee: User) -> None:
-    """Delete a draft or returned entry; a returned one leaves an audit event behind."""
+def ensure_deletable(entry: PracticeEntry) -> None:
+    """Refuse to delete an entry a supervisor has reviewed: their decisions are kept for good."""
     ensure_editable(entry)
+    reviewed = db.session.scalar(select(func.count()).select_from(PracticeDecision)
+                                 .where(PracticeDecision.entry_id == entry.id))
+    if reviewed:
+        raise EntryLocked("Your supervisor has reviewed this entry, so it stays in your record "
+                          "with their feedback. You can edit it and send it again, or leave it "
+                          "as it is: it only counts once it is approved.")
+
+
+def delete_entry(entry: PracticeEntry, trainee: User) -> None:
+    """Delete a draft or withdrawn entry; one that was ever sent leaves an audit event behind."""
+    ensure_deletable(entry)
     if entry.submissions:
         append_event("practice.delete", trainee, entry,
                      {"entry_id": entry.id, "content_sha256": content_sha256(entry)},

@@ -38,6 +38,7 @@ from lms.practice.services import (
     check_entry_data,
     create_entry,
     delete_entry,
+    ensure_deletable,
     ensure_editable,
     submit_entry,
     update_entry,
@@ -243,10 +244,22 @@ def withdraw(entry_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("practice.edit_entry", entry_id=entry.id))
 
 
+@bp.get("/practice/entries/<int:entry_id>/delete")
+@role_required(Role.TRAINEE)
+def confirm_delete(entry_id: int) -> str | tuple[str, int]:
+    """Ask before deleting: one mis-click must not cost a trainee their reflection."""
+    entry = own_entry(entry_id)
+    try:
+        ensure_deletable(entry)
+    except EntryLocked as error:
+        return _locked(error, entry)
+    return render_template("practice/delete.html", entry=entry)
+
+
 @bp.post("/practice/entries/<int:entry_id>/delete")
 @role_required(Role.TRAINEE)
 def delete(entry_id: int) -> Response | tuple[str, int]:
-    """Delete a draft or returned entry."""
+    """Delete a draft entry that no supervisor has reviewed."""
     entry = own_entry(entry_id)
     if not ActionForm().validate_on_submit():
         abort(400)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.audit.models import AuditEvent
 from lms.extensions import db
-from lms.practice.models import EntryState, PracticeEntry
+from lms.practice.models import EntryState, PracticeDecision, PracticeEntry
 from lms.practice.services import EntryLocked, update_entry
 from tests.conftest import csrf_token
 from tests.factories import make_user
@@ -241,6 +241,10 @@ def test_delete_a_draft(app, people, client, sign_in):
         db.session.commit()
     sign_in("trainee@example.org")
     url = f"/practice/entries/{entry_id}"
+    assert f'href="{url}/delete"' in client.get(url).get_data(as_text=True)
+    confirm = client.get(f"{url}/delete").get_data(as_text=True)
+    assert "This cannot be undone." in confirm and "Keep it" in confirm
+    assert len(_entries(app)) == 1  # asking deletes nothing
     response = client.post(f"{url}/delete", data={"csrf_token": csrf_token(client, url)})
     assert response.status_code == 302
     assert _entries(app) == []
@@ -287,18 +291,35 @@ def test_trainee_without_a_program_is_told_so(app, client, sign_in):
     assert client.get(NEW).status_code == 403
 
 
-def test_delete_a_returned_entry_leaves_its_history_in_the_audit_log(app, people, client,
-                                                                      sign_in):
+def test_a_reviewed_entry_is_kept_with_its_feedback(app, people, client, sign_in):
     with app.app_context():
         entry_id = make_entry(people["trainee"], return_by=people["supervisor"]).id
         db.session.commit()
     sign_in("trainee@example.org")
     url = f"/practice/entries/{entry_id}"
+    assert "Delete this entry" not in client.get(url).get_data(as_text=True)
+    assert client.get(f"{url}/delete").status_code == 409
+    response = client.post(f"{url}/delete", data={"csrf_token": csrf_token(client, url)})
+    assert response.status_code == 409
+    assert "stays in your record with their feedback" in response.get_data(as_text=True)
+    assert len(_entries(app)) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PracticeDecision)) == 1
+
+
+def test_delete_a_withdrawn_entry_leaves_its_history_in_the_audit_log(app, people, client,
+                                                                      sign_in):
+    with app.app_context():
+        entry_id = make_entry(people["trainee"], submit=True).id
+        db.session.commit()
+    sign_in("trainee@example.org")
+    url = f"/practice/entries/{entry_id}"
+    client.post(f"{url}/withdraw", data={"csrf_token": csrf_token(client, url)})
     response = client.post(f"{url}/delete", data={"csrf_token": csrf_token(client, url)})
     assert response.status_code == 302
     assert _entries(app) == []
     assert [event.kind for event in _events(app)] == [
-        "practice.submit", "practice.return", "practice.delete"]
+        "practice.submit", "practice.withdraw", "practice.delete"]
 
 
 def test_line_breaks_count_once_toward_the_reflection_limit(app, people, client, sign_in):
