@@ -74,15 +74,17 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     ),
     "birth_date": (
         re.compile(r"\b(?:born(?:\s+on|\s+in)?|birth\s?day(?:\s+is|\s+was|\s+on)?"
-                   r"|d\.?o\.?b\.?|date\s+of\s+birth(?:\s+is)?)\s*[:\-]?\s*(?:the\s+)?"
+                   r"|d\.?o\.?b\.?|date\s+of\s+birth)(?:\s+(?:is|was))?\s*[:\-]?\s*(?:the\s+)?"
                    + _DATE, re.I),
         re.compile(rf"\b(?:aged?|age\s+of|turn(?:ed|s|ing)?)\s+{_OLD}\b"
                    rf"|\b{_OLD}[\s-]*(?:years?|yrs?)[\s-]*old\b"
                    rf"|\b{_OLD}(?:st|nd|rd|th)\s+birthday", re.I),
     ),
     "phone": (
-        re.compile(r"(?<![\w/:.,-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d(?:[ .-]?\d){5,14}"
-                   r"(?![\w/:-])"),
+        # A colon or comma may sit right before the number ("tel:555..."); separators may be
+        # spaced or an en dash; an extension may follow.
+        re.compile(r"(?<![\w/.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?"
+                   r"\d(?:(?: ?[-–.] ?| )?\d){5,14}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?![\w/:-])"),
     ),
     "address": (
         re.compile(rf"\b\d{{1,5}}[A-Za-z]?\s+(?:[A-Z][A-Za-z'’-]*\.?\s+){{1,4}}"
@@ -103,6 +105,14 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
                    rf"[ \t]+{_WORD}(?:[ \t]+{_WORD})?"),
         re.compile(rf"\b{_WORD}(?:[ \t]+(?:[A-Z]\.[ \t]+)?{_WORD}){{1,3}}\b"),
         re.compile(r"(?<![\w.])[A-Z]\.[ \t]?[A-Z]\.(?:[ \t]?[A-Z]\.)?"),
+        # A single first name, where the words around it show it is a person.
+        re.compile(rf"\b(?:son|daughter|wife|husband|partner|friend|brother|sister|mother|father"
+                   rf"|mum|mom|dad|boyfriend|girlfriend|neighbou?r|boss|colleague|cousin|aunt"
+                   rf"|uncle|grandson|granddaughter|client|roommate|flatmate)"
+                   rf"[ \t]+(?P<who>{_WORD})"),
+        re.compile(rf"(?P<who>\b{_WORD})[ \t]+(?:said|says|told|tells|asked|asks|shared|shares"
+                   rf"|mentioned|explained|felt|feels|texted|called|cried|replied|admitted"
+                   rf"|wanted|wants|seemed|talked|struggled|is|was)\b"),
     ),
 }
 
@@ -172,6 +182,11 @@ def _accept(kind: str, match: re.Match[str]) -> tuple[int, int] | None:
         return None if text.replace(" ", "") in _ALLOWED_INITIALS else (start, end)
     if kind == "name" and match.re is _PATTERNS["name"][2]:
         return _name_span(text, start)
+    if kind == "name" and "who" in match.re.groupindex:
+        who = match.group("who")
+        if who in _STOP or who in _VOCAB or who.rstrip("s") in _STOP:
+            return None
+        return match.span("who")
     if kind == "address" and match.re is _PATTERNS["address"][2]:
         words = text.split()
         if all(word in _STOP or word in _VOCAB for word in words[:-1]):

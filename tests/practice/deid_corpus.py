@@ -54,6 +54,16 @@ FLAGGED: list[tuple[str, str]] = [
     ("She showed me https://example.org/profile/4411 on her phone.", "url"),
     ("He asked me to look at www.facebook.com/some.person.", "url"),
     ("His blog, quietriver.net/about, explains his story.", "url"),
+    # found in review: glued or spaced phone numbers, "DOB is", single first names
+    ("Reach her on tel:555-123-4567 any evening.", "phone"),
+    ("Mobile:0412 345 678 was written on the flyer.", "phone"),
+    ("He wrote it down as 555 - 123 - 4567.", "phone"),
+    ("The number was 555–123–4567 with dashes.", "phone"),
+    ("Ring the office on 555-123-4567x12.", "phone"),
+    ("Her DOB is 03/04/1985, she told me.", "birth_date"),
+    ("Maria said the week had been really hard.", "name"),
+    ("She worries about her son Kevin most of all.", "name"),
+    ("Jamal told me he had not slept.", "name"),
 ]
 
 #: Reflections and notes that identify no one: no hit allowed.
@@ -102,4 +112,8 @@ CLEAN: list[str] = [
     "Thank you to my supervisor for the feedback on my summaries.",
     "Mostly I listened. Sometimes I reflected. Once I summarised.",
     "I gave 1 affirmation and 4 reflections in the 20-minute role-play.",
+    "We met on 2026-11-23 for the second group.",
+    "Zoom was fine, though the connection dropped once.",
+    "My supervisor said I could slow down even more.",
+    "Sunday was quiet, so we used the time for a longer debrief.",
 ]
