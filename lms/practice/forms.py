@@ -149,6 +149,8 @@ class SessionForm(FlaskForm):
     modality = RadioField("How it took place", choices=as_choices(MODALITIES), default="in-person",
                           invalid_choice_message="Please choose how the session took place.")
     trainees = CheckboxesField("Who took part", coerce=int,
+                               validators=[InputRequired("Please choose who took part.")],
                                invalid_choice_message="Please choose trainees you supervise.")
     topics = CheckboxesField("Topics", choices=as_choices(SUPERVISION_TOPICS),
+                             validators=[InputRequired("Please choose at least one topic.")],
                              invalid_choice_message="Please choose topics from the list.")

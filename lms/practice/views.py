@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -112,12 +114,19 @@ def _data(form: EntryForm) -> EntryData:
                      reflection=(form.reflection.data or "").strip())
 
 
-def _rules_hold(form: EntryForm, program: Program) -> bool:
-    """Attach the service's rule checks (such as a future date) to the fields they concern."""
-    problems = check_entry_data(program, _data(form))
+def _form_ok(form: EntryForm, program: Program) -> bool:
+    """Validate a sent form and the service's rules together, so every problem shows at once."""
+    if not form.is_submitted():
+        return False
+    valid = form.validate_on_submit()
+    # An unreadable date already has its own message; today stands in for the rule checks.
+    data = replace(_data(form), practice_date=form.practice_date.data or utcnow().date())
+    problems = check_entry_data(program, data)
     for name, message in problems.items():
-        getattr(form, name).errors = [*getattr(form, name).errors, message]
-    return not problems
+        field = getattr(form, name)
+        if not field.errors:
+            field.errors = [*field.errors, message]
+    return valid and not problems
 
 
 def _try_submit(entry: PracticeEntry, form: EntryForm | None) -> Response:
@@ -150,7 +159,7 @@ def new_entry() -> str | Response | tuple[str, int]:
     """Log a new practice entry, as a draft or straight to the supervisor."""
     program = _program()
     form = _entry_form(program)
-    if form.validate_on_submit() and _rules_hold(form, program):
+    if _form_ok(form, program):
         if (earlier := claim_form(form.form_key.data, current_user)) is not None:
             flash(ALREADY_SENT, "info")
             return redirect(earlier or _log_url())
@@ -181,7 +190,7 @@ def edit_entry(entry_id: int) -> str | Response | tuple[str, int]:
         return _locked(error, entry)
     program = program_or_none(entry.program_slug) or _program()
     form = _entry_form(program, entry)
-    if form.validate_on_submit() and _rules_hold(form, program):
+    if _form_ok(form, program):
         try:
             update_entry(entry, program, _data(form))
         except EntryLocked as error:

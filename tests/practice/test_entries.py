@@ -322,6 +322,20 @@ def test_delete_a_withdrawn_entry_leaves_its_history_in_the_audit_log(app, peopl
         "practice.submit", "practice.withdraw", "practice.delete"]
 
 
+
+def test_every_problem_is_reported_in_one_go(app, people, client, sign_in):
+    sign_in("trainee@example.org")
+    response = _post(client, NEW, minutes="an hour",
+                     practice_date=(date.today() + timedelta(days=3)).isoformat(),
+                     activity="juggling")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    for message in ("Please enter the minutes as a whole number",
+                    "The date cannot be in the future.",
+                    "Please choose an activity from the list."):
+        assert message in page
+    assert _entries(app) == []
+
 def test_line_breaks_count_once_toward_the_reflection_limit(app, people, client, sign_in):
     from lms.practice.services import MAX_REFLECTION
 

@@ -182,6 +182,19 @@ def test_session_form_and_trainee_view(app, people, client, sign_in):
     assert "Supervision sessions: 1 h of 4 h" in page
 
 
+
+def test_session_form_marks_each_missing_choice_on_its_fieldset(app, people, client, sign_in):
+    sign_in("supervisor@example.org")
+    url = "/supervision/sessions/new"
+    response = client.post(url, data={"csrf_token": csrf_token(client, url),
+                                      "session_date": TODAY.isoformat(), "minutes": "60",
+                                      "kind": "individual", "modality": "video"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert re.search(r'<fieldset[^>]*id="trainees"[^>]*aria-describedby="trainees-error"', page)
+    assert '<p class="error" id="trainees-error">Please choose who took part.</p>' in page
+    assert '<p class="error" id="topics-error">Please choose at least one topic.</p>' in page
+
 def test_weekly_chart_is_svg_without_inline_styles(app, people, app_ctx):
     make_entry(people["trainee"], minutes=90, approve_by=people["supervisor"], day=TODAY)
     make_entry(people["trainee"], minutes=600, activity="supervision-received",
