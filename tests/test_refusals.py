@@ -76,3 +76,10 @@ def test_the_certificate_page_explains_an_empty_state(app, people, client, sign_
     sign_in("new@example.org")
     page = _page(client.get("/certificates"))
     assert "not enrolled in a program yet" in page
+
+
+def test_a_page_with_form_errors_says_so_in_its_title(app, people, client, sign_in):
+    assert "<title>Sign in · Lantern</title>" in _page(client.get("/sign-in"))
+    refused = sign_in("trainee@example.org", "not the right password")
+    assert refused.status_code == 400
+    assert "<title>Error: Sign in · Lantern</title>" in _page(refused)

@@ -121,7 +121,10 @@ def test_missing_answers_keep_the_others_and_record_nothing(app, people, client,
     response = client.post(url, data={**data, "csrf_token": token})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "You have not answered question 3 yet" in page
+    assert 'You have not answered this question yet: <a href="#q-3">question 3</a>.' in page
+    assert re.search(r'<fieldset[^>]*id="q-3"[^>]*aria-describedby="q-3-error"', page)
+    assert '<p class="error" id="q-3-error">Please choose an answer to this question.</p>' in page
+    assert "q-2-error" not in page
     assert page.count(" checked") >= len(data)
     with app.app_context():
         assert db.session.scalar(select(QuizAttempt.submitted_at)) is None
