@@ -83,3 +83,12 @@ def test_a_page_with_form_errors_says_so_in_its_title(app, people, client, sign_
     refused = sign_in("trainee@example.org", "not the right password")
     assert refused.status_code == 400
     assert "<title>Error: Sign in · Lantern</title>" in _page(refused)
+
+
+def test_an_empty_sign_in_asks_plainly_for_each_field(app, people, client):
+    from tests.conftest import csrf_token
+
+    response = client.post("/sign-in", data={"csrf_token": csrf_token(client, "/sign-in")})
+    page = _page(response)
+    assert "Please enter your e-mail address." in page and "Please enter your password." in page
+    assert "This field is required" not in page

@@ -22,7 +22,8 @@ class InviteForm(FlaskForm):
     """Whom to invite, and in which role."""
 
     email = EmailField("E-mail address", filters=[_stripped], validators=[
-        DataRequired(), Email(message="Please enter a whole e-mail address, like sam@example.org."),
+        DataRequired("Please enter their e-mail address."),
+        Email(message="Please enter a whole e-mail address, like sam@example.org."),
         Length(max=254)])
     role = SelectField("Role", choices=ROLE_CHOICES, default=Role.TRAINEE.value)
     display_name = StringField(
@@ -35,7 +36,8 @@ class InviteForm(FlaskForm):
 class AssignSupervisorForm(FlaskForm):
     """Which supervisor to assign to a trainee."""
 
-    supervisor_id = SelectField("Supervisor", coerce=int, validators=[DataRequired()])
+    supervisor_id = SelectField("Supervisor", coerce=int, validators=[
+        DataRequired("Please choose a supervisor.")])
 
 
 class ActionForm(FlaskForm):

@@ -12,8 +12,10 @@ from lms.auth.passwords import MAX_LENGTH, MIN_LENGTH  # rules checked in passwo
 class SignInForm(FlaskForm):
     """E-mail and password."""
 
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    email = EmailField("E-mail", validators=[
+        DataRequired("Please enter your e-mail address."), Length(max=254)])
+    password = PasswordField("Password", validators=[
+        DataRequired("Please enter your password."), Length(max=MAX_LENGTH)])
 
 
 class NewPasswordForm(FlaskForm):
@@ -21,12 +23,14 @@ class NewPasswordForm(FlaskForm):
 
     password = PasswordField(
         "New password",
-        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        validators=[DataRequired("Please choose a password."), Length(max=MAX_LENGTH)],
         description=f"At least {MIN_LENGTH} characters. A short phrase of a few words works well.",
     )
     confirm = PasswordField(
         "Type the password again",
-        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+        validators=[DataRequired("Please type the password again."), EqualTo(
+            "password", message="The two passwords are not the same. Please type the same "
+                                "one in both boxes.")],
     )
 
 
@@ -35,6 +39,7 @@ class JoinForm(NewPasswordForm):
 
     display_name = StringField(
         "Your name",
-        validators=[DataRequired(), Length(max=120)],
+        validators=[DataRequired("Please enter the name you would like to use."),
+                    Length(max=120)],
         description="As you would like it shown to supervisors and on your certificate.",
     )

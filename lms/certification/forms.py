@@ -23,7 +23,8 @@ class VerifyCodeForm(FlaskForm):
     class Meta:
         csrf = False  # a read-only look-up, sent with GET so it works from a bookmark
 
-    code = StringField("Certificate code", validators=[DataRequired(), Length(max=40)],
+    code = StringField("Certificate code", validators=[
+        DataRequired("Please enter the certificate's code."), Length(max=40)],
                        description="16 characters, printed under the QR code, for example "
                                    "ABCD-EFGH-JKMN-PQR5. Dashes and spaces are optional.")
 

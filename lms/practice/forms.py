@@ -74,7 +74,8 @@ class EntryForm(FlaskForm):
         filters=[lambda text: text.replace("\r\n", "\n") if text else text],
         description="What did you practise, what did you notice, what would you try next "
                     "time? Describe people in general terms only: no names, initials, places "
-                    "or contact details. You can use Markdown.")
+                    "or contact details. You can use simple formatting: **bold**, and lists "
+                    "that start with a dash.")
     confirm_identifiers = BooleanField(CONFIRM_LABEL)
     screened = HiddenField()
     save = SubmitField("Save as draft")

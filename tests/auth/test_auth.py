@@ -142,7 +142,7 @@ def test_weak_or_mismatched_passwords_are_refused(app, people, client):
         ("short", None, "at least 12"),
         ("passwordpassword", None, "repeats itself"),
         ("iloveyou123456", None, "common passwords"),
-        ("a good long phrase", "a different phrase", "The two passwords differ"),
+        ("a good long phrase", "a different phrase", "The two passwords are not the same"),
     ):
         response = _join(client, link, password=password, confirm=confirm)
         assert response.status_code == 400
