@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from lms.ratelimits import retry_after_seconds
+from lms.wording import wait_in_words
 
 MESSAGES = {
     400: ("Something in that request was not right",
@@ -55,15 +56,8 @@ def _reason(error: HTTPException) -> str | None:
 
 def _slow_down(seconds: int) -> str:
     """Say how long to wait, in words, rather than a bare number."""
-    if seconds <= 90:
-        wait = "a minute"
-    elif seconds < 55 * 60:
-        wait = f"about {round(seconds / 60)} minutes"
-    elif seconds < 90 * 60:
-        wait = "about an hour"
-    else:
-        wait = f"about {round(seconds / 3600)} hours"
-    return f"There have been too many attempts in a short time. Please wait {wait} and try again."
+    return (f"There have been too many attempts in a short time. Please wait "
+            f"{wait_in_words(seconds)} and try again.")
 
 
 def init_errors(app: Flask) -> None:

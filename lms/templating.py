@@ -7,6 +7,7 @@ from datetime import date, datetime
 from flask import Flask
 
 from lms.certification.codes import format_code
+from lms.wording import opens_again
 
 
 def format_date(value: date | datetime | None) -> str:
@@ -39,6 +40,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["hours"] = format_hours
     app.jinja_env.filters["masked_email"] = masked_email
+    app.jinja_env.filters["opens_again"] = opens_again
     app.jinja_env.filters["certificate_code"] = format_code
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

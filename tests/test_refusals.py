@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from lms.auth.models import Role
-from lms.errors import _slow_down
 from lms.extensions import db
 from tests.factories import make_user
 from tests.practice.helpers import make_entry
@@ -59,14 +56,6 @@ def test_an_unassigned_supervisor_is_told_why(app, people, client, sign_in):
     response = client.get(f"/practice/entries/{entry_id}")
     assert response.status_code == 403
     assert "Only a supervisor assigned to this trainee" in _page(response)
-
-
-@pytest.mark.parametrize(("seconds", "words"), [
-    (30, "wait a minute"), (90, "wait a minute"), (600, "wait about 10 minutes"),
-    (3000, "wait about 50 minutes"), (3599, "wait about an hour"),
-    (4 * 3600, "wait about 4 hours")])
-def test_the_slow_down_page_says_how_long(seconds, words):
-    assert words in _slow_down(seconds)
 
 
 def test_the_certificate_page_explains_an_empty_state(app, people, client, sign_in):

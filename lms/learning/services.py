@@ -19,6 +19,7 @@ from lms.ids import parse_id
 from lms.learning import quiz
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
 from lms.models import utcnow
+from lms.wording import opens_again
 
 
 class LearningError(Exception):
@@ -229,8 +230,8 @@ def start_attempt(user: User, module: Module, now: datetime | None = None) -> Qu
                               "your supervisor or program administrator about what comes next.")
     if status.available_from is not None:
         raise QuizUnavailable(
-            f"Take a short break before trying again: the quiz opens again at "
-            f"{status.available_from:%H:%M} UTC. Re-reading the lesson in the meantime helps.")
+            f"Take a short break before trying again: the quiz opens again "
+            f"{opens_again(status.available_from)}. Re-reading the lesson in the meantime helps.")
     attempt = QuizAttempt(
         user_id=user.id, program_slug=module.program_slug, module_slug=module.slug,
         number=status.attempts_used + 1, content_version=module.version,

@@ -79,7 +79,7 @@ def test_trainee_reads_fails_then_passes(web, live_server):
 
     # The pause after a failed attempt is shortened to seconds for this server.
     web.goto(MODULE.url)
-    expect(web.page.get_by_text("The quiz opens again at")).to_be_visible()
+    expect(web.page.get_by_text("The quiz opens again in")).to_be_visible()
     time.sleep(QUIZ_COOLDOWN_SECONDS + 0.5)
     web.goto(MODULE.url)
     web.page.get_by_role("button", name="Take the quiz again").click()

@@ -45,8 +45,8 @@ def _start(client):
     return response.headers["Location"]
 
 
-def _posted_answers(app, attempt_url, correct=True):
-    """Return form data answering the drawn questions (rightly or with one wrong)."""
+def _posted_answers(app, attempt_url, wrong=0):
+    """Return form data answering the drawn questions, the first `wrong` of them wrongly."""
     attempt_id = int(attempt_url.rstrip("/").split("/")[-1])
     module = _module(app)
     with app.app_context():
@@ -54,7 +54,7 @@ def _posted_answers(app, attempt_url, correct=True):
         data: dict[str, list[str]] = {}
         for number, item in enumerate(attempt.drawn, start=1):
             question = module.question(item["q"])
-            wanted = question.correct_keys if (correct or number > 1) else {
+            wanted = question.correct_keys if number > wrong else {
                 next(c.key for c in question.choices if not c.correct)}
             data[f"q-{number}"] = [str(item["c"].index(key) + 1) for key in sorted(wanted)]
         db.session.remove()
@@ -157,18 +157,19 @@ def test_passing_quiz_records_once_and_feeds_progress(app, people, client, sign_
 def test_failed_attempt_shows_feedback_and_pause(app, people, client, sign_in):
     sign_in("trainee@example.org")
     url = _start(client)
-    data = _posted_answers(app, url, correct=False)
+    data = _posted_answers(app, url, wrong=len(_module(app).questions))  # every answer wrong
     token = csrf_token(client, url)
     response = client.post(url, data={**data, "csrf_token": token})
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Not quite" in page
-    module = _module(app)
-    if module.quiz.pass_mark > round(100 * 7 / 8):
-        assert "not quite enough" in page
-        token = csrf_token(client, MODULE_URL)
-        refused = client.post(f"{MODULE_URL}/quiz", data={"csrf_token": token},
-                              follow_redirects=True).get_data(as_text=True)
-        assert "Take a short break" in refused
+    assert "not quite enough" in page
+    token = csrf_token(client, MODULE_URL)
+    refused = client.post(f"{MODULE_URL}/quiz", data={"csrf_token": token},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Take a short break" in refused
+    assert re.search(r"opens again in about \d+ minutes \(at \d\d:\d\d UTC\)", refused)
+    module_page = client.get(MODULE_URL).get_data(as_text=True)
+    assert re.search(r"The quiz opens again in (?:a minute|about \d+ minutes)", module_page)
 
 
 def test_cooldown_and_attempt_limit(app, people, app_ctx):
