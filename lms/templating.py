@@ -35,12 +35,18 @@ def masked_email(address: str) -> str:
     return f"{name[:1]}•••@{domain}" if domain else "•••"
 
 
+def capitalize_first(text: str) -> str:
+    """Capitalise only the first letter, leaving names and acronyms as they are."""
+    return text[:1].upper() + text[1:]
+
+
 def init_templating(app: Flask) -> None:
     """Register filters and globals."""
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["hours"] = format_hours
     app.jinja_env.filters["masked_email"] = masked_email
     app.jinja_env.filters["opens_again"] = opens_again
+    app.jinja_env.filters["capitalize_first"] = capitalize_first
     app.jinja_env.filters["certificate_code"] = format_code
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -69,6 +69,8 @@ def test_assign_and_remove_supervisor(app, people, client, sign_in):
                                                         "csrf_token": token},
                            follow_redirects=True)
     assert "Riley Second already supervises Jordan Trainee" in response.get_data(as_text=True)
+    assert ('Remove<span class="visually-hidden"> Riley Second as supervisor</span>'
+            in response.get_data(as_text=True))
     response = client.post(f"{url}/supervisors/{second_id}/remove",
                            data={"csrf_token": token}, follow_redirects=True)
     assert "Riley Second no longer supervises" in response.get_data(as_text=True)

@@ -7,6 +7,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from lms.certification import issuing, status_list
@@ -201,6 +202,12 @@ def test_trainee_sees_checklist_claims_and_downloads(app, people, client, sign_i
     sign_in("trainee@example.org")
     page = client.get("/certificates").get_data(as_text=True)
     assert "things left" in page or "thing left" in page
+    first = program.modules[0]
+    assert f"Pass the quiz for “{escape(first.title)}”" in page
+    assert f'<a href="{first.url}">go to the module</a>' in page  # each open item leads on
+    assert '<a href="/practice/new">log practice</a>' in page
+    home = client.get("/").get_data(as_text=True)
+    assert f"Next: pass the quiz for “{escape(first.title)}”." in home
     token = csrf_token(client, "/certificates")
     refused = client.post("/certificates/claim", data={
         "csrf_token": token, "program": "foundations", "profile": "default"},

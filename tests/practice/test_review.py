@@ -153,6 +153,10 @@ def test_return_needs_a_comment_then_trainee_fixes_and_resubmits(app, people, cl
                      "practice.approve"]
     page = client.get(f"/practice/entries/{entry_id}").get_data(as_text=True)
     assert page.count("Content fingerprint (SHA-256)") == 2
+    client.post("/sign-out", data={"csrf_token": _token(client)})
+    sign_in("trainee@example.org")
+    mine = client.get(f"/practice/entries/{entry_id}").get_data(as_text=True)
+    assert "Review history" in mine and "Content fingerprint" not in mine  # no jargon for them
 
 
 def test_bulk_approve_approves_the_ticked_and_skips_the_decided(app, people, client, sign_in):
