@@ -165,10 +165,27 @@ def ensure_editable(entry: PracticeEntry) -> None:
                           "take it back first with \"Withdraw to edit\".")
 
 
+def _hold_unchanged(entry: PracticeEntry) -> None:
+    """Hold the entry's row for this transaction, if nobody has sent or decided it since."""
+    # Another tab may have submitted the entry after this request read it; without this, the
+    # edit would change text a supervisor is about to approve. The UPDATE also locks the row.
+    held = db.session.execute(
+        update(PracticeEntry)
+        .where(PracticeEntry.id == entry.id, PracticeEntry.submissions == entry.submissions,
+               PracticeEntry.state == entry.state,
+               PracticeEntry.state.in_([EntryState.DRAFT, EntryState.RETURNED]))
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if held != 1:
+        raise EntryLocked("This entry changed a moment ago, perhaps in another tab or window, "
+                          "so nothing was changed. Please look at it again as it is now.")
+
+
 def update_entry(entry: PracticeEntry, program: Program, data: EntryData) -> None:
     """Change a draft or returned entry; a confirmation about identifiers no longer applies."""
     ensure_editable(entry)
     _check(program, data)
+    _hold_unchanged(entry)
     if data.reflection.strip() != entry.reflection:
         entry.identifiers_confirmed_at = None
         entry.identifiers_confirmed_kinds = None
@@ -190,6 +207,7 @@ def ensure_deletable(entry: PracticeEntry) -> None:
 def delete_entry(entry: PracticeEntry, trainee: User) -> None:
     """Delete a draft or withdrawn entry; one that was ever sent leaves an audit event behind."""
     ensure_deletable(entry)
+    _hold_unchanged(entry)
     if entry.submissions:
         append_event("practice.delete", trainee, entry,
                      {"entry_id": entry.id, "content_sha256": content_sha256(entry)},

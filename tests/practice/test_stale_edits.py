@@ -1,0 +1,45 @@
+"""An edit or delete from a page read before another tab sent the entry changes nothing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from lms.extensions import db
+from lms.learning.services import get_catalog
+from lms.models import utcnow
+from lms.practice.models import EntryState, PracticeEntry
+from lms.practice.services import EntryData, EntryLocked, delete_entry, update_entry
+from tests.conftest import get_user
+from tests.practice.helpers import make_entry
+
+
+def _sent_elsewhere(entry: PracticeEntry) -> None:
+    """Submit the entry behind the loaded object's back, as a second tab would."""
+    db.session.execute(update(PracticeEntry).where(PracticeEntry.id == entry.id)
+                       .values(state=EntryState.SUBMITTED, submissions=entry.submissions + 1,
+                               submitted_at=utcnow())
+                       .execution_options(synchronize_session=False))
+
+
+def test_an_edit_after_another_tab_submitted_is_refused(app, people, app_ctx):
+    entry = make_entry(people["trainee"])
+    _sent_elsewhere(entry)
+    changed = EntryData(practice_date=date.today() - timedelta(days=1), minutes=30,
+                        activity="one-to-one", setting="in-person",
+                        competencies=["active-listening"], reflection="A different text.")
+    with pytest.raises(EntryLocked, match="changed a moment ago"):
+        update_entry(entry, get_catalog().program("foundations"), changed)
+    db.session.expire_all()
+    assert db.session.get(PracticeEntry, entry.id).reflection != "A different text."
+
+
+def test_a_delete_after_another_tab_submitted_is_refused(app, people, app_ctx):
+    entry = make_entry(people["trainee"])
+    _sent_elsewhere(entry)
+    with pytest.raises(EntryLocked, match="changed a moment ago"):
+        delete_entry(entry, get_user(people["trainee"]))
+    db.session.expire_all()
+    assert db.session.get(PracticeEntry, entry.id) is not None
