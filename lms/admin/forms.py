@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from lms.auth.forms import visible_characters
 from lms.auth.models import Role
 
 ROLE_CHOICES = [SelectChoice(Role.TRAINEE.value, "Trainee"),
@@ -27,7 +28,7 @@ class InviteForm(FlaskForm):
         Length(max=254)])
     role = SelectField("Role", choices=ROLE_CHOICES, default=Role.TRAINEE.value)
     display_name = StringField(
-        "Name (optional)", validators=[Optional(), Length(max=120)],
+        "Name (optional)", validators=[Optional(), Length(max=120), visible_characters],
         description="They can change it when they accept the invitation.")
     program = SelectField("Program (for trainees)", validators=[Optional()],
                           description="Trainees are enrolled in this program.")

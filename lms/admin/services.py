@@ -8,7 +8,13 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import Role, SupervisorAssignment, User, find_user_by_email, new_security_stamp
-from lms.auth.services import AccountError, LinkPurpose, make_account_link
+from lms.auth.services import (
+    HIDDEN_IN_NAME,
+    AccountError,
+    LinkPurpose,
+    has_hidden_characters,
+    make_account_link,
+)
 from lms.extensions import db
 from lms.learning.services import enroll, get_catalog
 
@@ -37,6 +43,8 @@ def invite_person(
     normalised = email.strip().lower()
     if find_user_by_email(normalised) is not None:
         raise DuplicateEmail(f"Someone already has the e-mail address {normalised}.")
+    if display_name and has_hidden_characters(display_name):
+        raise PeopleError(HIDDEN_IN_NAME)
     name = " ".join((display_name or "").split()) or None
     user = User(email=normalised, role=role, display_name=name,
                 invited_by_id=invited_by.id if invited_by else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from flask import current_app
@@ -91,8 +92,23 @@ def set_password(user: User, password: str) -> None:
     db.session.flush()
 
 
+#: Control characters and bidirectional overrides: invisible, yet able to make a name printed
+#: on a certificate or a verification page read as something else.
+_HIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f"
+                                "\u202a-\u202e\u2066-\u2069]")
+HIDDEN_IN_NAME = ("Please type the name again without hidden formatting characters; it is "
+                  "printed on certificates exactly as given.")
+
+
+def has_hidden_characters(text: str) -> bool:
+    """Return whether text holds control or text-direction characters nobody can see."""
+    return _HIDDEN_CHARACTERS.search(text) is not None
+
+
 def accept_invitation(user: User, display_name: str, password: str) -> None:
     """Let an invited person join with their chosen name and password."""
+    if has_hidden_characters(display_name):
+        raise AccountError(HIDDEN_IN_NAME)
     name = " ".join(display_name.split())
     if not name:
         raise AccountError("Please tell us the name you would like to use.")

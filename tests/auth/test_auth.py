@@ -215,3 +215,29 @@ def test_email_uniqueness_is_case_insensitive_in_schema(people, app_ctx):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+@pytest.mark.parametrize("name", ["Robin \u202eredoC", "Robin\u2066 Newcomer", "Robin\x07"])
+def test_a_name_with_hidden_characters_is_refused_where_it_is_typed(app, people, client, name):
+    with app.app_context():
+        invitation = invite_person("robin@example.org", Role.TRAINEE, get_user(people["admin"]))
+        db.session.commit()
+    response = _join(client, invitation.link, name=name)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "without hidden formatting characters" in page
+    assert 'id="display_name-error"' in page
+    with app.app_context():
+        assert not find_user_by_email("robin@example.org").has_joined
+
+
+def test_invite_refuses_a_name_with_hidden_characters(app, people, client, sign_in):
+    sign_in("admin@example.org")
+    token = csrf_token(client, "/admin/people/invite")
+    response = client.post("/admin/people/invite", data={
+        "email": "robin@example.org", "role": "trainee", "display_name": "Robin \u202eredoC",
+        "csrf_token": token})
+    assert response.status_code == 400
+    assert "without hidden formatting characters" in response.get_data(as_text=True)
+    with app.app_context():
+        assert find_user_by_email("robin@example.org") is None
