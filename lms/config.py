@@ -63,7 +63,13 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
     database_url = config["SQLALCHEMY_DATABASE_URI"]
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(database_url))
 
-    https = urlsplit(config["LMS_BASE_URL"]).scheme == "https"
+    base = urlsplit(config["LMS_BASE_URL"])
+    https = base.scheme == "https"
+    if environment == "production" and not https and base.hostname not in LOOPBACK_HOSTS:
+        raise ConfigError(
+            f"LMS_BASE_URL is {config['LMS_BASE_URL']!r}; production needs an https:// address, "
+            "because it is printed on certificates and cookies are only kept secure over HTTPS"
+        )
     config["SESSION_COOKIE_SECURE"] = https
     config["REMEMBER_COOKIE_SECURE"] = https
     config["PREFERRED_URL_SCHEME"] = "https" if https else "http"
@@ -81,6 +87,10 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
             )
         config["SECRET_KEY"] = development_secret_key(instance_path)
     return config
+
+
+#: Hosts where plain http is fine even in production: nothing leaves the machine.
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 def _optional_int(value: str | None, name: str) -> int | None:

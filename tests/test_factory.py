@@ -91,3 +91,18 @@ def test_bad_settings_stop_startup_with_one_line(tmp_path):
     assert result.returncode != 0
     assert result.stderr.strip().count("\n") == 0, result.stderr
     assert "LMS_DATABASE_URL is not a database URL" in result.stderr
+
+
+def test_production_needs_an_https_base_url(monkeypatch, tmp_path):
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path))
+    settings = {"LMS_ENV": "production", "SECRET_KEY": "x" * 48}
+    monkeypatch.setenv("LMS_BASE_URL", "http://lantern.example.org")
+    with pytest.raises(ConfigError, match="production needs an https:// address"):
+        create_app(settings)
+    monkeypatch.setenv("LMS_BASE_URL", "https://lantern.example.org")
+    from lms.certification.keys import generate_key_file
+
+    generate_key_file(str(tmp_path / "signing_key.pem"))
+    monkeypatch.setenv("LMS_SIGNING_KEY", str(tmp_path / "signing_key.pem"))
+    config = create_app(settings).config
+    assert config["SESSION_COOKIE_SECURE"] and config["PREFERRED_URL_SCHEME"] == "https"
