@@ -205,7 +205,9 @@ def edit_entry(entry_id: int) -> str | Response | tuple[str, int]:
             return redirect(url_for("practice.entry", entry_id=entry.id))
     status = 400 if form.is_submitted() else 200
     form.confirm_identifiers.data = False
-    screen = screen_context(entry.reflection)
+    # After a refused save, screen the text just typed: that is what the page shows.
+    typed = (form.reflection.data or "").strip() if form.is_submitted() else entry.reflection
+    screen = screen_context(typed)
     form.screened.data = screen["sha"]
     return render_template("practice/entry_form.html", form=form, program=program, entry=entry,
                            screen=screen), status

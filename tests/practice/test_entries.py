@@ -347,3 +347,15 @@ def test_line_breaks_count_once_toward_the_reflection_limit(app, people, client,
     assert response.status_code == 302
     stored = _entries(app)[-1].reflection
     assert "\r" not in stored and stored.strip() == text.strip()
+
+
+def test_a_refused_edit_screens_the_text_just_typed(app, people, client, sign_in):
+    with app.app_context():
+        entry_id = make_entry(people["trainee"]).id
+        db.session.commit()
+    sign_in("trainee@example.org")
+    url = f"/practice/entries/{entry_id}/edit"
+    response = _post(client, url, minutes="4", reflection="I spoke with Jane Doe about sleep.")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert '<mark title="a name or initials">Jane Doe' in page
