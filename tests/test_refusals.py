@@ -81,3 +81,17 @@ def test_an_empty_sign_in_asks_plainly_for_each_field(app, people, client):
     page = _page(response)
     assert "Please enter your e-mail address." in page and "Please enter your password." in page
     assert "This field is required" not in page
+
+
+def test_a_refused_form_lists_each_problem_with_a_link_to_its_field(app, people, client,
+                                                                    sign_in):
+    from tests.conftest import csrf_token
+
+    sign_in("admin@example.org")
+    response = client.post("/admin/people/invite", data={
+        "csrf_token": csrf_token(client, "/admin/people/invite"), "email": "", "role": "trainee"})
+    assert response.status_code == 400
+    page = _page(response)
+    assert '<div class="error-summary" role="alert">' in page
+    assert ('<a href="#email">E-mail address: Please enter their e-mail address.</a>' in page)
+    assert 'id="email"' in page
