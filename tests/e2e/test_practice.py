@@ -115,7 +115,7 @@ def test_log_review_return_resubmit_and_totals(web, live_server):
     web.check()
     expect(web.page.get_by_text("Please add what you would do differently next time.").first
            ).to_be_visible()
-    web.page.get_by_role("link", name="Edit", exact=True).click()
+    web.page.get_by_role("link", name="Edit this entry", exact=True).click()
     web.check()
     web.page.get_by_label("Reflection", exact=True).fill(
         "A group member shared a lot today. Next time I will summarise before moving on.")
