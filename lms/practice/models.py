@@ -220,6 +220,7 @@ class SentForm(Model):
     #: Where the first send led (the new record's page); set in the same transaction.
     result_url: Mapped[str | None] = mapped_column(String(300))
 
+
 # The database refuses to change or delete an approved entry, whatever the code path.
 # Keep these statements in step with the migration that creates the table.
 SQLITE_LOCK = (
@@ -243,3 +244,37 @@ for _statement in SQLITE_LOCK:
 for _statement in POSTGRESQL_LOCK:
     event.listen(PracticeEntry.__table__, "after_create",
                  DDL(_statement).execute_if(dialect="postgresql"))
+
+
+
+# Supervisors' decisions and competency observations are sign-offs: the database keeps them
+# exactly as recorded, even if a code path (or a cascade) tries to change or remove them.
+# Keep these statements in step with the migration "practice: sign-offs are kept".
+SIGN_OFF_KEPT = "sign-offs are kept as recorded"
+POSTGRESQL_KEEP_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION sign_off_kept() RETURNS trigger AS $$ BEGIN "
+    f"RAISE EXCEPTION '{SIGN_OFF_KEPT}' USING ERRCODE = 'restrict_violation'; "
+    "END $$ LANGUAGE plpgsql")
+
+
+def sqlite_keep(table: str) -> tuple[str, ...]:
+    """Return SQLite triggers that refuse any change to or removal of the table's rows."""
+    return tuple(f"CREATE TRIGGER {table}_kept_{action.lower()} BEFORE {action} ON {table} "
+                 f"BEGIN SELECT RAISE(ABORT, '{SIGN_OFF_KEPT}'); END"
+                 for action in ("UPDATE", "DELETE"))
+
+
+def postgresql_keep(table: str) -> tuple[str, ...]:
+    """Return the PostgreSQL function and trigger that do the same."""
+    return (POSTGRESQL_KEEP_FUNCTION,
+            f"CREATE TRIGGER {table}_kept BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION sign_off_kept()")
+
+
+for _model in (PracticeDecision, CompetencyObservation):
+    for _statement in sqlite_keep(_model.__tablename__):
+        event.listen(_model.__table__, "after_create",
+                     DDL(_statement).execute_if(dialect="sqlite"))
+    for _statement in postgresql_keep(_model.__tablename__):
+        event.listen(_model.__table__, "after_create",
+                     DDL(_statement).execute_if(dialect="postgresql"))
