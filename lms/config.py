@@ -65,11 +65,6 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
 
     base = urlsplit(config["LMS_BASE_URL"])
     https = base.scheme == "https"
-    if environment == "production" and not https and base.hostname not in LOOPBACK_HOSTS:
-        raise ConfigError(
-            f"LMS_BASE_URL is {config['LMS_BASE_URL']!r}; production needs an https:// address, "
-            "because it is printed on certificates and cookies are only kept secure over HTTPS"
-        )
     config["SESSION_COOKIE_SECURE"] = https
     config["REMEMBER_COOKIE_SECURE"] = https
     config["PREFERRED_URL_SCHEME"] = "https" if https else "http"
@@ -86,7 +81,23 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
                 '(for example: python3 -c "import secrets; print(secrets.token_urlsafe(48))")'
             )
         config["SECRET_KEY"] = development_secret_key(instance_path)
+    if environment == "production":
+        _check_production_base_url(config["LMS_BASE_URL"], given="LMS_BASE_URL" in env
+                                   or "LMS_BASE_URL" in overrides)
     return config
+
+
+def _check_production_base_url(base_url: str, given: bool) -> None:
+    """Refuse a production start whose printed address is missing or not https."""
+    # Certificates print this address for good, and cookies are only Secure over https.
+    if not given:
+        raise ConfigError("LMS_BASE_URL is not set; production needs the public https:// "
+                          "address, which is printed on every certificate")
+    parts = urlsplit(base_url)
+    if parts.scheme != "https" and parts.hostname not in LOOPBACK_HOSTS:
+        raise ConfigError(f"LMS_BASE_URL is {base_url!r}; production needs an https:// address, "
+                          "because it is printed on certificates and cookies are only kept "
+                          "secure over HTTPS")
 
 
 #: Hosts where plain http is fine even in production: nothing leaves the machine.

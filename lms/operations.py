@@ -66,6 +66,15 @@ def init_operations(app: Flask) -> None:
         g._login_user = login_manager.anonymous_user()
         return render_error(503)
 
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError) -> tuple[str, int]:
+        # Any other database error is a fault in the request or in Lantern. Roll back first:
+        # the error page reads the signed-in person, which a failed transaction would refuse.
+        db.session.rollback()
+        log.error("request_id=%s database error: %s", g.get("request_id", "-"),
+                  type(error.__cause__ or error).__name__)
+        return render_error(500)
+
     @app.get("/healthz")
     def healthz() -> tuple[Response, int]:
         """Report whether the database answers; for load balancers and monitoring."""

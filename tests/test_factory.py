@@ -106,3 +106,10 @@ def test_production_needs_an_https_base_url(monkeypatch, tmp_path):
     monkeypatch.setenv("LMS_SIGNING_KEY", str(tmp_path / "signing_key.pem"))
     config = create_app(settings).config
     assert config["SESSION_COOKIE_SECURE"] and config["PREFERRED_URL_SCHEME"] == "https"
+
+
+def test_production_needs_lms_base_url_set(monkeypatch, tmp_path):
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("LMS_BASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="LMS_BASE_URL is not set"):
+        create_app({"LMS_ENV": "production", "SECRET_KEY": "x" * 48})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lms.extensions import db
-from tests.conftest import build_test_app
+from tests.conftest import PASSWORD, build_test_app
 
 
 def test_every_response_has_security_headers(client):
@@ -78,10 +78,22 @@ def test_nul_characters_are_refused_before_any_view(app, people, client, sign_in
     assert "NUL character" in response.get_data(as_text=True)
 
 
-def test_a_data_error_is_a_500_not_a_false_outage(tmp_path):
+def test_a_failed_write_gets_the_friendly_500_page_for_a_signed_in_person(tmp_path):
     from sqlalchemy.exc import DataError
 
-    app = build_test_app(f"sqlite:///{tmp_path / 'x.db'}", PROPAGATE_EXCEPTIONS=False)
+    from lms.auth.models import Role, User
+    from lms.roles import role_required
+    from tests.factories import make_user
+
+    app = build_test_app(f"sqlite:///{tmp_path / 'x.db'}", PROPAGATE_EXCEPTIONS=False,
+                         WTF_CSRF_ENABLED=False)
+
+    @app.get("/duplicate")
+    @role_required(Role.ADMIN)
+    def duplicate() -> str:
+        db.session.add(User(email="admin@example.org", role=Role.TRAINEE))
+        db.session.flush()  # the e-mail is taken: IntegrityError, transaction now failed
+        return "unreachable"
 
     @app.get("/bad-value")
     def bad_value() -> str:
@@ -89,6 +101,14 @@ def test_a_data_error_is_a_500_not_a_false_outage(tmp_path):
 
     with app.app_context():
         db.create_all()
-    response = app.test_client().get("/bad-value")
-    assert response.status_code == 500
-    assert "cannot reach our database" not in response.get_data(as_text=True)
+        make_user(Role.ADMIN, "admin@example.org", "Alex Admin")
+        db.session.commit()
+    client = app.test_client()
+    client.post("/sign-in", data={"email": "admin@example.org", "password": PASSWORD})
+    for path in ("/duplicate", "/bad-value"):
+        response = client.get(path)
+        assert response.status_code == 500
+        page = response.get_data(as_text=True)
+        assert "Something went wrong on our side" in page
+        assert "cannot reach our database" not in page
+    assert "Sign out" in client.get("/duplicate").get_data(as_text=True)  # still signed in
