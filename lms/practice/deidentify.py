@@ -111,8 +111,7 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
                    rf"|uncle|grandson|granddaughter|client|roommate|flatmate)"
                    rf"[ \t]+(?P<who>{_WORD})"),
         re.compile(rf"(?P<who>\b{_WORD})[ \t]+(?:said|says|told|tells|asked|asks|shared|shares"
-                   rf"|mentioned|explained|felt|feels|texted|called|cried|replied|admitted"
-                   rf"|wanted|wants|seemed|talked|struggled|is|was)\b"),
+                   rf"|mentioned|explained|texted|called|cried|replied|admitted)\b"),
     ),
 }
 
@@ -149,10 +148,16 @@ Facilitation Facilitator Observation Observer Feedback Check Learning Goal Goals
 Step Steps Key Points Notes Note What Went Well Even Better If Tips Tip Part Chapter Unit Week
 Cultural Humility Strengths Strength Based Person Centred Centered Harm Reduction Hope
 Grounding Breathing Exercise Exercises Ground Rules Agenda Debrief Office Hours Room Library
+Client Clients Caller Callers Participant Participants Patient Patients Student Students Member
+Members Resident Residents Guest Guests Visitor Visitors Youth Teen Teenager Child Children Kid
+Kids Parent Parents Family Friend Friends Partner Staff Team Worker Workers Volunteer Volunteers
+Nurse Doctor Counsellor Counselor Therapist Manager Colleague Neighbour Neighbor Mum Mom Dad
+Mother Father Son Daughter Brother Sister Everybody Somebody Anybody Nobody People
 """.split())
 
 _ALLOWED_INITIALS = frozenset({"U.S.", "U.K.", "U.N.", "E.U.", "A.M.", "P.M.", "B.C.", "A.D."})
-_YEAR_RANGE = re.compile(r"^(?:19|20)\d\d(?:\s*[-–]\s*|\s+)(?:19|20)\d\d$")
+_YEAR_RANGE = re.compile(r"^(?:19|20)\d\d(?:(?:\s*[-–]\s*|\s+)(?:19|20)\d\d)+$")
+_TIME_RANGE = re.compile(r"^\d{1,2}[.:]\d{2}\s*[-–]\s*\d{1,2}[.:]\d{2}$")
 _PLAIN_DATE = re.compile(r"^(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{1,2}-\d{1,2})$")
 
 
@@ -175,7 +180,8 @@ def _accept(kind: str, match: re.Match[str]) -> tuple[int, int] | None:
         return (start, start + len(stripped)) if stripped else None
     if kind == "phone":
         digits = sum(char.isdigit() for char in text)
-        if not 7 <= digits <= 15 or _YEAR_RANGE.match(text) or _PLAIN_DATE.match(text):
+        if (not 7 <= digits <= 15 or _YEAR_RANGE.match(text) or _PLAIN_DATE.match(text)
+                or _TIME_RANGE.match(text)):
             return None
         return start, end
     if kind == "name" and match.re is _PATTERNS["name"][3]:

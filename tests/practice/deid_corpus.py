@@ -116,4 +116,11 @@ CLEAN: list[str] = [
     "Zoom was fine, though the connection dropped once.",
     "My supervisor said I could slow down even more.",
     "Sunday was quiet, so we used the time for a longer debrief.",
+    "Client said she felt better by the end.",
+    "Caller said thanks and hung up.",
+    "Mum was worried, the caller told me.",
+    "Anxiety was high at the start. Silence was uncomfortable for me.",
+    "Everybody was quiet after the check-in.",
+    "The group ran 9.30 - 10.45 with a short break.",
+    "I volunteered in 2019 - 2021 - 2023 at different places.",
 ]
