@@ -78,6 +78,8 @@ class EntryForm(FlaskForm):
                     "that start with a dash.")
     confirm_identifiers = BooleanField(CONFIRM_LABEL)
     screened = HiddenField()
+    #: How many times the entry had been sent when the page was shown (filled from the entry).
+    submissions = HiddenField()
     save = SubmitField("Save as draft")
     submit = SubmitField("Submit to my supervisor")
 

@@ -129,6 +129,18 @@ def _form_ok(form: EntryForm, program: Program) -> bool:
     return valid and not problems
 
 
+STALE_EDIT = ("This entry was sent to your supervisor and came back since you opened this page, "
+              "so your changes are not saved yet. They are below: check them against the entry, "
+              "then save again.")
+
+
+def _opened_before_a_send(form: EntryForm, entry: PracticeEntry) -> bool:
+    """Return whether the page was shown before the entry was last sent for review."""
+    # A form sent without the field (a page older than it) keeps the entry's own count.
+    shown = "" if form.submissions.data is None else str(form.submissions.data)
+    return shown.isascii() and shown.isdigit() and int(shown) != entry.submissions
+
+
 def _try_submit(entry: PracticeEntry, form: EntryForm | None) -> Response:
     """Submit after saving; when the screen finds something, keep the draft and show it."""
     confirmed = bool(form and form.confirm_identifiers.data
@@ -191,18 +203,22 @@ def edit_entry(entry_id: int) -> str | Response | tuple[str, int]:
     program = program_or_none(entry.program_slug) or _program()
     form = _entry_form(program, entry)
     if _form_ok(form, program):
-        try:
-            update_entry(entry, program, _data(form))
-        except EntryLocked as error:
-            return _locked(error, entry)
-        except PracticeError as error:
-            form.form_errors.append(str(error))
+        if _opened_before_a_send(form, entry):
+            form.form_errors.append(STALE_EDIT)
+            form.submissions.data = str(entry.submissions)  # saving again now means "I checked"
         else:
-            if form.submit.data:
-                return _try_submit(entry, form)
-            db.session.commit()
-            flash("Your changes are saved.", "success")
-            return redirect(url_for("practice.entry", entry_id=entry.id))
+            try:
+                update_entry(entry, program, _data(form))
+            except EntryLocked as error:
+                return _locked(error, entry)
+            except PracticeError as error:
+                form.form_errors.append(str(error))
+            else:
+                if form.submit.data:
+                    return _try_submit(entry, form)
+                db.session.commit()
+                flash("Your changes are saved.", "success")
+                return redirect(url_for("practice.entry", entry_id=entry.id))
     status = 400 if form.is_submitted() else 200
     form.confirm_identifiers.data = False
     # After a refused save, screen the text just typed: that is what the page shows.

@@ -43,3 +43,33 @@ def test_a_delete_after_another_tab_submitted_is_refused(app, people, app_ctx):
         delete_entry(entry, get_user(people["trainee"]))
     db.session.expire_all()
     assert db.session.get(PracticeEntry, entry.id) is not None
+
+
+def test_an_edit_page_opened_before_a_send_and_take_back_keeps_the_typed_text(
+        app, people, client, sign_in):
+    from tests.conftest import csrf_token
+
+    with app.app_context():
+        entry_id = make_entry(people["trainee"]).id
+        db.session.commit()
+    sign_in("trainee@example.org")
+    url = f"/practice/entries/{entry_id}/edit"
+    old_page = client.get(url).get_data(as_text=True)
+    assert 'name="submissions" type="hidden" value="0"' in old_page
+    token = csrf_token(client, url)
+    entry_url = f"/practice/entries/{entry_id}"
+    client.post(f"{entry_url}/submit", data={"csrf_token": token})  # in another tab
+    client.post(f"{entry_url}/withdraw", data={"csrf_token": token})
+    form = {"csrf_token": token, "practice_date": (date.today() - timedelta(days=1)).isoformat(),
+            "minutes": "30", "activity": "one-to-one", "setting": "in-person",
+            "reflection": "Typed in the old tab.", "save": "yes", "submissions": "0"}
+    refused = client.post(url, data=form)
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "came back since you opened this page" in page and "Typed in the old tab." in page
+    assert 'name="submissions" type="hidden" value="1"' in page
+    with app.app_context():
+        assert db.session.get(PracticeEntry, entry_id).reflection != "Typed in the old tab."
+    assert client.post(url, data={**form, "submissions": "1"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(PracticeEntry, entry_id).reflection == "Typed in the old tab."
