@@ -50,8 +50,9 @@ def render_error(code: int, detail: str | None = None,
 
 def _reason(error: HTTPException) -> str | None:
     """Return the text a view gave to abort(), if it gave one."""
-    given = error.description
-    return given if given and given != type(error).description else None
+    # Werkzeug keeps a given description on the instance; its own texts live on the class.
+    given = vars(error).get("description")
+    return given if isinstance(given, str) and given else None
 
 
 def _slow_down(seconds: int) -> str:

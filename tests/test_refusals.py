@@ -95,3 +95,12 @@ def test_a_refused_form_lists_each_problem_with_a_link_to_its_field(app, people,
     assert '<div class="error-summary" role="alert">' in page
     assert ('<a href="#email">E-mail address: Please enter their e-mail address.</a>' in page)
     assert 'id="email"' in page
+
+
+def test_werkzeugs_own_texts_never_replace_the_friendly_advice():
+    from werkzeug.exceptions import BadRequestKeyError, Forbidden, NotFound
+
+    from lms.errors import _reason
+
+    assert _reason(Forbidden("You are not enrolled.")) == "You are not enrolled."
+    assert _reason(NotFound()) is None and _reason(BadRequestKeyError("q")) is None

@@ -115,7 +115,8 @@ def _person_page(trainee: User, revoking: tuple[int, RevokeForm] | None = None) 
                 checklists.append((program, chosen, eligibility_for(trainee, program, slug)))
     return render_template("certification/admin_person.html", person=trainee,
                            checklists=checklists, certificates=certificates_of(trainee.id),
-                           today=date.today(), issue_form=IssueForm(), revoking=revoking)
+                           today=date.today(), issue_form=IssueForm(), revoking=revoking,
+                           form=revoking[1] if revoking else None)
 
 
 @bp.post("/admin/people/<int:user_id>/certificates/<program_slug>")

@@ -100,6 +100,7 @@ def test_revocation_shows_at_once_everywhere(app, people, issued, client, sign_i
     text = refused.get_data(as_text=True)
     assert "500 characters or fewer" in text and too_long.strip() in text  # nothing typed is lost
     assert 'aria-invalid="true"' in text
+    assert "<title>Error: " in text
     assert client.get(f"/verify/{issued}.json").get_json()["status"] == "active"
     client.post(f"/admin/certificates/{issued}/revoke",
                 data={"csrf_token": token, "reason": "Issued in error"})

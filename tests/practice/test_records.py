@@ -194,6 +194,7 @@ def test_session_form_marks_each_missing_choice_on_its_fieldset(app, people, cli
     assert re.search(r'<fieldset[^>]*id="trainees"[^>]*aria-describedby="trainees-error"', page)
     assert '<p class="error" id="trainees-error">Please choose who took part.</p>' in page
     assert '<p class="error" id="topics-error">Please choose at least one topic.</p>' in page
+    assert not re.search(r'type="checkbox"[^>]*required|required[^>]*type="checkbox"', page)
 
 def test_weekly_chart_is_svg_without_inline_styles(app, people, app_ctx):
     make_entry(people["trainee"], minutes=90, approve_by=people["supervisor"], day=TODAY)
