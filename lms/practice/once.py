@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import User
 from lms.extensions import db
+from lms.models import utcnow
 from lms.practice.models import SentForm
 
+KEEP_KEYS_FOR = timedelta(days=7)
 ALREADY_SENT = "That form had already been sent, so nothing new was saved. Here is what was saved."
 
 
@@ -31,6 +35,7 @@ def claim_form(key: str | None, user: User) -> str | None:
         db.session.add(SentForm(key=key, user_id=user.id))
         try:
             db.session.flush()
+            _forget_old_keys(user)
             return None
         except IntegrityError:
             # Another send of the same form won the race; its transaction has committed.
@@ -39,6 +44,12 @@ def claim_form(key: str | None, user: User) -> str | None:
     if earlier is None or earlier.user_id != user.id:
         return ""
     return earlier.result_url or ""
+
+
+def _forget_old_keys(user: User) -> None:
+    # A form is sent again within minutes, not weeks: old keys only take up room.
+    db.session.execute(delete(SentForm).where(SentForm.user_id == user.id,
+                                              SentForm.sent_at < utcnow() - KEEP_KEYS_FOR))
 
 
 def settle_form(key: str | None, result_url: str) -> None:

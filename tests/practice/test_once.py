@@ -89,3 +89,16 @@ def test_another_persons_key_is_never_followed(app, people, app_ctx):
     db.session.commit()
     assert claim_form(key, supervisor) == ""  # refused, and no address to leak
     assert claim_form(None, trainee) is None and claim_form("short", trainee) is None
+
+
+def test_keys_older_than_a_week_are_forgotten_at_the_next_claim(app, people, app_ctx):
+    from lms.models import utcnow
+    from lms.practice.once import KEEP_KEYS_FOR
+
+    trainee = get_user(people["trainee"])
+    old = new_form_key()
+    db.session.add(SentForm(key=old, user_id=trainee.id,
+                            sent_at=utcnow() - KEEP_KEYS_FOR - timedelta(hours=1)))
+    db.session.flush()
+    assert claim_form(new_form_key(), trainee) is None
+    assert db.session.get(SentForm, old) is None
