@@ -81,8 +81,7 @@ def _drain(app: Any, environ: Environ) -> None:
 
     body = app(dict(environ), start_response)
     try:
-        for _chunk in body:
-            pass
+        b"".join(body)  # the response is only produced as it is read
     finally:
         close = getattr(body, "close", None)
         if close is not None:

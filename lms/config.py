@@ -63,8 +63,7 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
     database_url = config["SQLALCHEMY_DATABASE_URI"]
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(database_url))
 
-    base = urlsplit(config["LMS_BASE_URL"])
-    https = base.scheme == "https"
+    https = urlsplit(config["LMS_BASE_URL"]).scheme == "https"
     config["SESSION_COOKIE_SECURE"] = https
     config["REMEMBER_COOKIE_SECURE"] = https
     config["PREFERRED_URL_SCHEME"] = "https" if https else "http"

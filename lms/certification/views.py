@@ -106,8 +106,9 @@ def person_certificates(user_id: int) -> str:
     return _person_page(db.get_or_404(User, user_id))
 
 
-def _person_page(trainee: User, revoking: tuple[int, RevokeForm] | None = None) -> str:
-    """Render the admin's certificate page; `revoking` re-shows a refused revoke form."""
+def _person_page(trainee: User, refused: RevokeForm | None = None,
+                 refused_id: int | None = None) -> str:
+    """Render the admin's certificate page, re-showing a refused revoke form if given."""
     checklists = []
     if trainee.role is Role.TRAINEE:
         for program in programs_of(trainee):
@@ -115,8 +116,8 @@ def _person_page(trainee: User, revoking: tuple[int, RevokeForm] | None = None) 
                 checklists.append((program, chosen, eligibility_for(trainee, program, slug)))
     return render_template("certification/admin_person.html", person=trainee,
                            checklists=checklists, certificates=certificates_of(trainee.id),
-                           today=date.today(), issue_form=IssueForm(), revoking=revoking,
-                           form=revoking[1] if revoking else None)
+                           today=date.today(), issue_form=IssueForm(), form=refused,
+                           refused_id=refused_id)
 
 
 @bp.post("/admin/people/<int:user_id>/certificates/<program_slug>")
@@ -146,7 +147,7 @@ def revoke(code: str) -> Response | tuple[str, int]:
         if "csrf_token" in form.errors:
             abort(400)
         holder = db.get_or_404(User, certificate.user_id)
-        return _person_page(holder, revoking=(certificate.id, form)), 400
+        return _person_page(holder, form, certificate.id), 400
     return _act(certificate.user_id,
                 lambda: issuing.revoke(certificate, form.reason.data or "", current_user),
                 f"Certificate {format_code(certificate.code)} is revoked.")

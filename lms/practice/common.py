@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flask import abort, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.wrappers import Response
 
 from lms.auth.models import Role, User
 from lms.catalog.content import Program
@@ -19,6 +20,7 @@ from lms.markdown import render_user_markdown
 from lms.practice import bp, profile
 from lms.practice.deidentify import highlight, screen, summary
 from lms.practice.models import EntryState, PracticeDecision, PracticeEntry
+from lms.practice.once import ALREADY_SENT, claim_form
 from lms.practice.services import assigned_trainee_ids
 
 
@@ -62,6 +64,15 @@ def state_label(entry: PracticeEntry) -> str:
 
 
 bp.add_app_template_global(state_label, "practice_state")
+
+
+def resend_of(form_key: str | None, fallback_url: str) -> Response | None:
+    """Claim the form's one-time key; if it was already sent, lead to the first send's result."""
+    earlier = claim_form(form_key, current_user)
+    if earlier is None:
+        return None
+    flash(ALREADY_SENT, "info")
+    return redirect(earlier or fallback_url)
 
 
 #: Why a supervisor cannot see an entry that was in their queue a moment ago.

@@ -17,10 +17,10 @@ from lms.ids import parse_id
 from lms.models import utcnow
 from lms.practice import bp, exports, profile, totals
 from lms.practice.chart import hours_chart
-from lms.practice.common import screen_context, text_sha, trainee_for_viewer
+from lms.practice.common import resend_of, screen_context, text_sha, trainee_for_viewer
 from lms.practice.forms import ObservationForm, SessionForm, as_choices
 from lms.practice.models import EntryState, PracticeEntry, SessionKind
-from lms.practice.once import ALREADY_SENT, claim_form, settle_form
+from lms.practice.once import settle_form
 from lms.practice.records import (
     ObservationData,
     SessionData,
@@ -129,9 +129,8 @@ def new_observation(user_id: int) -> str | Response | tuple[str, int]:
         confirmed = bool(form.confirm_identifiers.data
                          and form.screened.data == text_sha(data.note))
         done_url = url_for("practice.trainee", user_id=person.id)
-        if (earlier := claim_form(form.form_key.data, current_user)) is not None:
-            flash(ALREADY_SENT, "info")
-            return redirect(earlier or done_url)
+        if (resent := resend_of(form.form_key.data, done_url)) is not None:
+            return resent
         try:
             record_observation(current_user, person, program, data, confirmed=confirmed)
         except NeedsConfirmation:
@@ -167,9 +166,8 @@ def new_session() -> str | Response | tuple[str, int]:
         data = SessionData(session_date=form.session_date.data, minutes=form.minutes.data or 0,
                            kind=SessionKind(form.kind.data), modality=form.modality.data or "",
                            topics=list(form.topics.data or []), start_time=form.start_time.data)
-        if (earlier := claim_form(form.form_key.data, current_user)) is not None:
-            flash(ALREADY_SENT, "info")
-            return redirect(earlier or url_for("practice.trainees"))
+        if (resent := resend_of(form.form_key.data, url_for("practice.trainees"))) is not None:
+            return resent
         try:
             record_session(current_user, chosen, data)
         except NotAssigned as error:

@@ -23,13 +23,14 @@ from lms.practice.common import (
     conflict,
     own_entry,
     program_or_none,
+    resend_of,
     reviewable_entry,
     screen_context,
     text_sha,
 )
 from lms.practice.forms import ActionForm, ApproveForm, EntryForm, ReturnForm, as_choices
 from lms.practice.models import EntryState, PracticeEntry
-from lms.practice.once import ALREADY_SENT, claim_form, settle_form
+from lms.practice.once import settle_form
 from lms.practice.records import oars_benchmarks, observations_of, sessions_of
 from lms.practice.services import (
     AlreadyDecided,
@@ -137,8 +138,8 @@ STALE_EDIT = ("This entry was sent to your supervisor and came back since you op
 def _opened_before_a_send(form: EntryForm, entry: PracticeEntry) -> bool:
     """Return whether the page was shown before the entry was last sent for review."""
     # A form sent without the field (a page older than it) keeps the entry's own count.
-    shown = "" if form.submissions.data is None else str(form.submissions.data)
-    return shown.isascii() and shown.isdigit() and int(shown) != entry.submissions
+    shown = form.submissions.data
+    return shown not in (None, "") and str(shown) != str(entry.submissions)
 
 
 def _try_submit(entry: PracticeEntry, form: EntryForm | None) -> Response:
@@ -172,9 +173,8 @@ def new_entry() -> str | Response | tuple[str, int]:
     program = _program()
     form = _entry_form(program)
     if _form_ok(form, program):
-        if (earlier := claim_form(form.form_key.data, current_user)) is not None:
-            flash(ALREADY_SENT, "info")
-            return redirect(earlier or _log_url())
+        if (resent := resend_of(form.form_key.data, _log_url())) is not None:
+            return resent
         try:
             entry = create_entry(current_user, program, _data(form))
         except PracticeError as error:
@@ -206,19 +206,8 @@ def edit_entry(entry_id: int) -> str | Response | tuple[str, int]:
         if _opened_before_a_send(form, entry):
             form.form_errors.append(STALE_EDIT)
             form.submissions.data = str(entry.submissions)  # saving again now means "I checked"
-        else:
-            try:
-                update_entry(entry, program, _data(form))
-            except EntryLocked as error:
-                return _locked(error, entry)
-            except PracticeError as error:
-                form.form_errors.append(str(error))
-            else:
-                if form.submit.data:
-                    return _try_submit(entry, form)
-                db.session.commit()
-                flash("Your changes are saved.", "success")
-                return redirect(url_for("practice.entry", entry_id=entry.id))
+        elif (saved := _save_edit(entry, program, form)) is not None:
+            return saved
     status = 400 if form.is_submitted() else 200
     form.confirm_identifiers.data = False
     # After a refused save, screen the text just typed: that is what the page shows.
@@ -227,6 +216,23 @@ def edit_entry(entry_id: int) -> str | Response | tuple[str, int]:
     form.screened.data = screen["sha"]
     return render_template("practice/entry_form.html", form=form, program=program, entry=entry,
                            screen=screen), status
+
+
+def _save_edit(entry: PracticeEntry, program: Program,
+               form: EntryForm) -> Response | tuple[str, int] | None:
+    """Save the edit (and send it, if asked); None when the form is to be shown again."""
+    try:
+        update_entry(entry, program, _data(form))
+    except EntryLocked as error:
+        return _locked(error, entry)
+    except PracticeError as error:
+        form.form_errors.append(str(error))
+        return None
+    if form.submit.data:
+        return _try_submit(entry, form)
+    db.session.commit()
+    flash("Your changes are saved.", "success")
+    return redirect(url_for("practice.entry", entry_id=entry.id))
 
 
 @bp.get("/practice/entries/<int:entry_id>")
