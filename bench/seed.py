@@ -28,10 +28,11 @@ from lms.auth.models import Role, SupervisorAssignment, User
 from lms.auth.passwords import hash_password
 from lms.auth.services import accept_invitation
 from lms.catalog.content import Module, Program
+from lms.catalog.services import get_catalog
 from lms.extensions import db
 from lms.learning import quiz
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
-from lms.learning.services import get_catalog, mark_read, start_attempt, submit_attempt
+from lms.learning.services import mark_read, start_attempt, submit_attempt
 from lms.models import utcnow
 
 BENCH_PASSWORD = "a quiet lantern by the northern sea"

@@ -12,8 +12,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from lms.catalog.content import ContentError
-from lms.catalog.loader import load_catalog
+from lms.catalog.services import ContentError, load_catalog
 from lms.config import ROOT, ConfigError, build_config
 from lms.extensions import csrf, db, limiter, login_manager, migrate
 

@@ -14,14 +14,14 @@ from lms.admin.services import (
     PeopleError,
     assign_supervisor,
     invite_person,
-    supervisor_is_assigned,
 )
+from lms.auth.assignments import supervisor_is_assigned
 from lms.auth.models import Role, User, find_user_by_email
 from lms.auth.services import accept_invitation, set_password
 from lms.backup import BackupError, backup, restore
-from lms.catalog.checker import check_path
+from lms.catalog.services import check_path, get_catalog
 from lms.extensions import db
-from lms.learning.services import enroll, get_catalog, programs_of
+from lms.learning.services import enroll, programs_of
 from lms.models import utcnow
 
 lms_cli = AppGroup("lms", help="Lantern administration commands.")
@@ -77,7 +77,7 @@ def demo(force: bool) -> None:
     trainee, supervisor = find_user_by_email(DEMO_PEOPLE[2][0]), find_user_by_email(
         DEMO_PEOPLE[1][0])
     assert trainee is not None and supervisor is not None
-    if not supervisor_is_assigned(trainee, supervisor):  # an earlier seed may have done it
+    if not supervisor_is_assigned(trainee.id, supervisor.id):  # an earlier seed may have done it
         assign_supervisor(trainee, supervisor, assigned_by=None)
     db.session.commit()
     text = "\n".join(f"  {role:<10} {email:<24} {password}" for role, email, password in logins)

@@ -79,8 +79,9 @@ ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
 
 def sample_arguments(app: Flask, people: dict[str, int]) -> dict[str, Any]:
     """Return a value for every URL variable used by any route, creating records as needed."""
+    from lms.catalog.services import get_catalog
     from lms.certification.codes import format_code
-    from lms.learning.services import get_catalog, start_attempt
+    from lms.learning.services import start_attempt
     from tests.factories import make_certificate
     from tests.practice.helpers import make_entry
 

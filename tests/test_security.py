@@ -82,7 +82,7 @@ def test_a_failed_write_gets_the_friendly_500_page_for_a_signed_in_person(tmp_pa
     from sqlalchemy.exc import DataError
 
     from lms.auth.models import Role, User
-    from lms.roles import role_required
+    from lms.auth.roles import role_required
     from tests.factories import make_user
 
     app = build_test_app(f"sqlite:///{tmp_path / 'x.db'}", PROPAGATE_EXCEPTIONS=False,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from lms.auth.assignments import supervisor_is_assigned
 from lms.auth.models import Role, SupervisorAssignment, User, find_user_by_email, new_security_stamp
 from lms.auth.services import (
     HIDDEN_IN_NAME,
@@ -15,8 +16,9 @@ from lms.auth.services import (
     has_hidden_characters,
     make_account_link,
 )
+from lms.catalog.services import get_catalog
 from lms.extensions import db
-from lms.learning.services import enroll, get_catalog
+from lms.learning.services import enroll
 
 
 class PeopleError(AccountError):
@@ -101,7 +103,7 @@ def assign_supervisor(trainee: User, supervisor: User, assigned_by: User | None)
         raise PeopleError(f"{supervisor.name} is not a supervisor.")
     if not supervisor.is_active:
         raise PeopleError(f"{supervisor.name} is deactivated.")
-    if supervisor_is_assigned(trainee, supervisor):
+    if supervisor_is_assigned(trainee.id, supervisor.id):
         raise PeopleError(f"{supervisor.name} already supervises {trainee.name}.")
     db.session.add(SupervisorAssignment(
         trainee_id=trainee.id, supervisor_id=supervisor.id,
@@ -122,21 +124,6 @@ def unassign_supervisor(trainee: User, supervisor: User) -> None:
         raise PeopleError(f"{supervisor.name} does not supervise {trainee.name}.")
     db.session.delete(assignment)
     db.session.flush()
-
-
-def supervisor_is_assigned(trainee: User, supervisor: User) -> bool:
-    """Return whether the supervisor is assigned to the trainee."""
-    query = select(SupervisorAssignment.id).filter_by(
-        trainee_id=trainee.id, supervisor_id=supervisor.id)
-    return db.session.scalar(query) is not None
-
-
-def trainees_of(supervisor: User) -> list[User]:
-    """Return the trainees assigned to a supervisor, by name."""
-    query = (select(User).join(SupervisorAssignment, SupervisorAssignment.trainee_id == User.id)
-             .where(SupervisorAssignment.supervisor_id == supervisor.id)
-             .order_by(User.display_name, User.email))
-    return list(db.session.scalars(query))
 
 
 def active_supervisors() -> list[User]:

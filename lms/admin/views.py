@@ -18,14 +18,14 @@ from lms.admin.services import (
     people_query,
     renew_link,
     set_active,
-    trainees_of,
     unassign_supervisor,
 )
+from lms.auth.assignments import trainees_of
 from lms.auth.models import Role, User
+from lms.auth.roles import role_required
+from lms.catalog.services import get_catalog
 from lms.extensions import db
 from lms.ids import requested_page
-from lms.learning.services import get_catalog
-from lms.roles import role_required
 
 PAGE_SIZE = 50
 
@@ -80,7 +80,7 @@ def person(user_id: int) -> str:
         SelectChoice(supervisor.id, f"{supervisor.name} ({supervisor.email})")
         for supervisor in active_supervisors() if supervisor.id not in assigned_ids
     ]
-    trainees = trainees_of(user) if user.role is Role.SUPERVISOR else []
+    trainees = trainees_of(user.id) if user.role is Role.SUPERVISOR else []
     return render_template("admin/person.html", person=user, assign_form=assign_form,
                            action_form=ActionForm(), trainees=trainees)
 

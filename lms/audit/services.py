@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, insert, select, update
 
@@ -124,6 +124,20 @@ def append_event(kind: str, actor: User | None, subject: Subject,
                        .values(seq=event.seq, hash=event.hash)
                        .execution_options(synchronize_session=False))
     return event
+
+
+class ChainHead(NamedTuple):
+    """The audit chain's last sequence number and hash."""
+
+    seq: int
+    hash: str
+
+
+def chain_head() -> ChainHead | None:
+    """Return the audit chain's head, or None before any event."""
+    row = db.session.execute(select(AuditHead.seq, AuditHead.hash)
+                             .where(AuditHead.id == 1)).one_or_none()
+    return ChainHead(row.seq, row.hash) if row else None
 
 
 def events_for(subject: Subject) -> list[AuditEvent]:

@@ -21,7 +21,6 @@ __all__ = [
     "ProgramMeta",
     "check_front_matter",
     "check_links",
-    "check_path",
     "check_program_files",
     "check_program_yaml",
     "check_quiz",
@@ -340,11 +339,3 @@ def _link_problem(
         where = "this module" if file == own_file else file
         return message("link_missing_anchor", target=link.target, anchor=anchor, file=where)
     return None
-
-
-def check_path(path: Path) -> list[Problem]:
-    """Check a courses root, one program folder or one module file; return every problem."""
-    # Imported here because the loader builds on this module's checks.
-    from lms.catalog.loader import collect
-
-    return collect(path)

@@ -9,8 +9,10 @@ from flask import Response, abort, flash, make_response, redirect, render_templa
 from flask_login import current_user, login_required
 
 from lms.auth.models import Role, User
+from lms.auth.roles import role_required
 from lms.catalog.content import Program
 from lms.catalog.profile import profiles
+from lms.catalog.services import get_catalog
 from lms.certification import issuing
 from lms.certification.codes import InvalidCode, format_code
 from lms.certification.forms import ClaimForm, IssueForm, RevokeForm
@@ -24,8 +26,7 @@ from lms.certification.services import (
     find_certificate,
 )
 from lms.extensions import db
-from lms.learning.services import get_catalog, programs_of
-from lms.roles import role_required
+from lms.learning.services import programs_of
 
 
 def _certificate_or_404(code: str) -> Certificate:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from lms.auth.models import User
-from lms.catalog.content import Catalog, Module, Program
+from lms.catalog.content import Module, Program
+from lms.catalog.services import get_catalog
 from lms.extensions import db
 from lms.ids import parse_id
 from lms.learning import quiz
@@ -41,11 +42,6 @@ class MissingAnswers(LearningError):
                          "Your other answers are still selected.")
 
 
-def get_catalog() -> Catalog:
-    """Return the course content loaded at start-up."""
-    return current_app.extensions["lantern.catalog"]
-
-
 def enroll(user: User, program_slug: str) -> Enrollment:
     """Enrol a trainee in a program, once."""
     get_catalog().program(program_slug)  # KeyError for an unknown program
@@ -65,6 +61,22 @@ def programs_of(user: User) -> list[Program]:
     slugs = db.session.scalars(select(Enrollment.program_slug).filter_by(user_id=user.id)
                                .order_by(Enrollment.enrolled_at, Enrollment.id))
     return [catalog.program(slug) for slug in slugs if slug in catalog.programs]
+
+
+def programs_by_trainee(trainee_ids: Iterable[int]) -> dict[int, Program]:
+    """Return each trainee's first program that still exists, in one query."""
+    ids = list(trainee_ids)
+    if not ids:
+        return {}
+    catalog = get_catalog()
+    query = (select(Enrollment.user_id, Enrollment.program_slug)
+             .where(Enrollment.user_id.in_(ids))
+             .order_by(Enrollment.enrolled_at, Enrollment.id))
+    result: dict[int, Program] = {}
+    for user_id, slug in db.session.execute(query):
+        if user_id not in result and slug in catalog.programs:
+            result[user_id] = catalog.program(slug)
+    return result
 
 
 def program_of(user: User) -> Program | None:

@@ -7,7 +7,9 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from lms.auth.models import Role
+from lms.auth.roles import role_required
 from lms.catalog.content import Module, Program
+from lms.catalog.services import get_catalog
 from lms.extensions import db
 from lms.learning import bp, quiz
 from lms.learning.forms import MarkReadForm, QuizForm, StartQuizForm
@@ -15,7 +17,6 @@ from lms.learning.models import QuizAttempt
 from lms.learning.services import (
     LearningError,
     answers_from_form,
-    get_catalog,
     is_enrolled,
     mark_read,
     module_state,
@@ -23,7 +24,6 @@ from lms.learning.services import (
     start_attempt,
     submit_attempt,
 )
-from lms.roles import role_required
 
 
 def _module_or_404(program_slug: str, module_slug: str) -> tuple[Program, Module]:

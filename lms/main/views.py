@@ -8,7 +8,7 @@ from flask import redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from lms.admin.services import trainees_of
+from lms.auth.assignments import trainees_of
 from lms.auth.models import Role
 from lms.certification.services import certificate_summary
 from lms.learning.services import dashboard, programs_of
@@ -24,7 +24,7 @@ def home() -> str | Response:
         return redirect(url_for("auth.sign_in"))
     context: dict[str, object] = {"Role": Role}
     if current_user.role is Role.SUPERVISOR:
-        context["trainees"] = trainees_of(current_user)
+        context["trainees"] = trainees_of(current_user.id)
         context["waiting"] = waiting_for_review(current_user)
     elif current_user.role is Role.TRAINEE:
         programs = programs_of(current_user)

@@ -12,16 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
+from lms.auth.assignments import assigned_trainee_ids
 from lms.auth.models import Role, User
 from lms.catalog.content import Program
+from lms.catalog.services import get_catalog
 from lms.extensions import db
-from lms.learning.services import get_catalog
 from lms.markdown import render_user_markdown
 from lms.practice import bp, profile
 from lms.practice.deidentify import highlight, screen, summary
 from lms.practice.models import EntryState, PracticeDecision, PracticeEntry
 from lms.practice.once import ALREADY_SENT, claim_form
-from lms.practice.services import assigned_trainee_ids
 
 
 @bp.app_template_filter("duration")
@@ -115,7 +115,7 @@ def reviewable_entry(entry_id: int) -> PracticeEntry:
     """Return an entry an assigned supervisor may see (never a draft), else 403."""
     entry = load_entry(entry_id)
     if (current_user.role is not Role.SUPERVISOR
-            or entry.trainee_id not in assigned_trainee_ids(current_user)):
+            or entry.trainee_id not in assigned_trainee_ids(current_user.id)):
         abort(403, "Only a supervisor assigned to this trainee can review their practice.")
     if entry.state is EntryState.DRAFT:
         abort(403, TAKEN_BACK)
@@ -129,7 +129,7 @@ def trainee_for_viewer(user_id: int) -> User:
         abort(404)
     if current_user.role is Role.ADMIN:
         return trainee
-    if current_user.role is Role.SUPERVISOR and trainee.id in assigned_trainee_ids(current_user):
+    if current_user.role is Role.SUPERVISOR and trainee.id in assigned_trainee_ids(current_user.id):
         return trainee
     abort(403, "Only an administrator or a supervisor assigned to this trainee can see their "
                "records.")

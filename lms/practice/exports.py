@@ -22,7 +22,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.wrappers import Response
 
-from lms.audit.models import AuditHead
+from lms.audit.services import chain_head
 from lms.auth.models import User
 from lms.catalog.content import Program
 from lms.extensions import db
@@ -144,7 +144,7 @@ def summary_pdf(trainee: User, program: Program) -> bytes:
     now = utcnow()
     svg, chart_summary = hours_svg(totals.weekly_hours([trainee.id], now.date()), "pdf-chart",
                                    "Approved practice hours per week")
-    head = db.session.execute(select(AuditHead.seq, AuditHead.hash)).one_or_none()
+    head = chain_head()
     html = render_template(
         "practice/summary_pdf.html", trainee=trainee, program=program, entries=entries,
         progress=totals.progress(trainee.id), sessions=sessions_of(trainee.id),

@@ -9,11 +9,13 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from lms.admin.services import trainees_of
+from lms.auth.assignments import trainees_of
 from lms.auth.models import Role, User
+from lms.auth.roles import role_required
 from lms.catalog.content import Program
 from lms.extensions import db
 from lms.ids import parse_id
+from lms.learning.services import programs_by_trainee
 from lms.models import utcnow
 from lms.practice import bp, exports, profile, totals
 from lms.practice.chart import hours_chart
@@ -32,11 +34,10 @@ from lms.practice.records import (
     sessions_of,
 )
 from lms.practice.services import NeedsConfirmation, NotAssigned, PracticeError, ensure_assigned
-from lms.roles import role_required
 
 
 def _program_of(trainee: User) -> Program:
-    program = totals.programs_by_trainee([trainee.id]).get(trainee.id)
+    program = programs_by_trainee([trainee.id]).get(trainee.id)
     if program is None:
         abort(404)
     return program
@@ -46,7 +47,7 @@ def _program_of(trainee: User) -> Program:
 @role_required(Role.SUPERVISOR)
 def trainees() -> str:
     """List assigned trainees with their totals, a weekly chart and recent sessions."""
-    people = trainees_of(current_user)
+    people = trainees_of(current_user.id)
     progress = totals.progress_for(person.id for person in people)
     weeks = totals.weekly_hours([person.id for person in people], utcnow().date())
     return render_template(
@@ -60,7 +61,7 @@ def trainees() -> str:
 @role_required(Role.SUPERVISOR)
 def trainees_csv() -> Response:
     """Download totals for every assigned trainee as CSV."""
-    people = trainees_of(current_user)
+    people = trainees_of(current_user.id)
     return exports.csv_response(exports.trainees_csv(people, totals.progress_for(
         person.id for person in people)), exports.filename(current_user, "trainee-totals", "csv"))
 
@@ -154,7 +155,7 @@ def new_observation(user_id: int) -> str | Response | tuple[str, int]:
 @role_required(Role.SUPERVISOR)
 def new_session() -> str | Response | tuple[str, int]:
     """Record one supervision session with the trainees who took part."""
-    people = {person.id: person for person in trainees_of(current_user)}
+    people = {person.id: person for person in trainees_of(current_user.id)}
     form = SessionForm()
     form.trainees.choices = [SelectChoice(person.id, person.name) for person in people.values()]
     if not form.is_submitted():

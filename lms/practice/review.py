@@ -10,7 +10,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
+from lms.auth.assignments import assigned_trainee_ids
 from lms.auth.models import Role, SupervisorAssignment
+from lms.auth.roles import role_required
 from lms.extensions import db
 from lms.ids import parse_id, requested_page
 from lms.practice import bp, profile, totals
@@ -27,11 +29,9 @@ from lms.practice.services import (
     AlreadyDecided,
     NotAssigned,
     PracticeError,
-    assigned_trainee_ids,
     decide,
     ensure_assigned,
 )
-from lms.roles import role_required
 
 PAGE_SIZE = 15
 
@@ -167,7 +167,7 @@ def bulk_approve() -> Response:
     entries = list(db.session.scalars(
         select(PracticeEntry).where(PracticeEntry.id.in_(chosen))
         .options(joinedload(PracticeEntry.trainee)).order_by(PracticeEntry.submitted_at)))
-    allowed = assigned_trainee_ids(current_user)
+    allowed = assigned_trainee_ids(current_user.id)
     if len(entries) != len(chosen) or any(e.trainee_id not in allowed for e in entries):
         # Checked for all before changing any: nothing is half done.
         abort(403, "Some of the ticked entries are not from trainees assigned to you, so none "

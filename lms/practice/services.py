@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from lms.audit.services import append_event, sha256_of
+from lms.auth.assignments import supervisor_is_assigned
 from lms.auth.models import Role, SupervisorAssignment, User
 from lms.catalog.content import Program
 from lms.extensions import db
@@ -30,7 +31,7 @@ from lms.practice.totals import (
 
 __all__ = [
     "AlreadyDecided", "EntryData", "EntryLocked", "NeedsConfirmation", "NotAssigned",
-    "PracticeError", "approved_minutes_by_activity", "assigned_trainee_ids",
+    "PracticeError", "approved_minutes_by_activity",
     "content_sha256", "counted_practice_minutes", "create_entry", "decide", "delete_entry",
     "latest_today", "observed_competencies", "submit_entry", "supervision_minutes",
     "update_entry", "withdraw_entry",
@@ -272,20 +273,11 @@ def withdraw_entry(entry: PracticeEntry, trainee: User) -> None:
                  about=entry.trainee_id)
 
 
-def assigned_trainee_ids(supervisor: User) -> set[int]:
-    """Return the ids of the trainees assigned to a supervisor."""
-    query = select(SupervisorAssignment.trainee_id).where(
-        SupervisorAssignment.supervisor_id == supervisor.id)
-    return set(db.session.scalars(query))
-
-
 def ensure_assigned(supervisor: User, trainee_id: int) -> None:
     """Refuse anyone but a supervisor assigned to the trainee."""
     if supervisor.role is not Role.SUPERVISOR:
         raise NotAssigned("Only an assigned supervisor can do this.")
-    query = select(SupervisorAssignment.id).filter_by(trainee_id=trainee_id,
-                                                      supervisor_id=supervisor.id)
-    if db.session.scalar(query) is None:
+    if not supervisor_is_assigned(trainee_id, supervisor.id):
         raise NotAssigned("You are not assigned to supervise this trainee.")
 
 

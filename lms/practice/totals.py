@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import func, select
 
-from lms.catalog.content import Catalog, Program
+from lms.catalog.content import Program
+from lms.catalog.services import get_catalog
 from lms.extensions import db
-from lms.learning.models import Enrollment
+from lms.learning.services import programs_by_trainee
 from lms.practice import profile
 from lms.practice.models import (
     CompetencyObservation,
@@ -25,10 +25,6 @@ from lms.practice.models import (
     SessionAttendee,
     SupervisionSession,
 )
-
-
-def _catalog() -> Catalog:
-    return current_app.extensions["lantern.catalog"]
 
 
 def _since_date(since: datetime | None) -> date | None:
@@ -149,22 +145,6 @@ class Progress:
         return sum(bool(line.required and line.observed_on) for line in self.competencies)
 
 
-def programs_by_trainee(trainee_ids: Iterable[int]) -> dict[int, Program]:
-    """Return each trainee's first program that still exists, in one query."""
-    ids = list(trainee_ids)
-    if not ids:
-        return {}
-    catalog = _catalog()
-    query = (select(Enrollment.user_id, Enrollment.program_slug)
-             .where(Enrollment.user_id.in_(ids))
-             .order_by(Enrollment.enrolled_at, Enrollment.id))
-    result: dict[int, Program] = {}
-    for user_id, slug in db.session.execute(query):
-        if user_id not in result and slug in catalog.programs:
-            result[user_id] = catalog.program(slug)
-    return result
-
-
 def progress_for(trainee_ids: Iterable[int],
                  programs: dict[int, Program] | None = None) -> dict[int, Progress]:
     """Return progress for many trainees in six queries (five when programs are given)."""
@@ -245,7 +225,7 @@ def weekly_hours(trainee_ids: Iterable[int], today: date, weeks: int = 12
     totals = {first + timedelta(weeks=number): 0 for number in range(weeks)}
     if not ids:
         return list(totals.items())
-    catalog = _catalog()
+    catalog = get_catalog()
     query = (select(PracticeEntry.practice_date, PracticeEntry.program_slug,
                     PracticeEntry.activity, PracticeEntry.minutes)
              .where(PracticeEntry.trainee_id.in_(ids), PracticeEntry.state == EntryState.APPROVED,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from lms.auth.models import Role
+from lms.auth.roles import role_required
 from lms.catalog.content import Program
 from lms.extensions import db
 from lms.ids import requested_page
@@ -47,7 +48,6 @@ from lms.practice.services import (
     update_entry,
     withdraw_entry,
 )
-from lms.roles import role_required
 
 PAGE_SIZE = 30
 

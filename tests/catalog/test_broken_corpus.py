@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from lms.catalog.checker import check_path
 from lms.catalog.loader import ContentError, load_catalog
 from lms.catalog.messages import MESSAGES
+from lms.catalog.services import check_path
 
 from .helpers import BROKEN_ROOT, VALID_ROOT, build_case
 

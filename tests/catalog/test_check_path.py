@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from lms.catalog.checker import check_path
+from lms.catalog.services import check_path
 
 from .helpers import VALID_ROOT, copy_demo
 

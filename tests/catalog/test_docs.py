@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lms.catalog.checker import check_path
 from lms.catalog.loader import load_catalog
 from lms.catalog.messages import MESSAGES
 from lms.catalog.parser import parse_module_file
 from lms.catalog.profile import practice_rules, profiles
+from lms.catalog.services import check_path
 
 from .helpers import REPO_ROOT
 

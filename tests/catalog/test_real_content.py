@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lms.catalog.checker import check_path
 from lms.catalog.loader import load_catalog
+from lms.catalog.services import check_path
 
 from .helpers import REPO_ROOT
 

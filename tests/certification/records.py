@@ -56,7 +56,8 @@ def make_eligible(monkeypatch, trainee_id: int, program: Program) -> PracticeSta
 def earn_everything(trainee_id: int, supervisor_id: int) -> None:
     """Meet the default profile through the real services: quizzes, practice and sign-offs."""
     from lms.auth.models import User
-    from lms.learning.services import get_catalog, start_attempt, submit_attempt
+    from lms.catalog.services import get_catalog
+    from lms.learning.services import start_attempt, submit_attempt
     from lms.practice.models import Decision, SessionKind
     from lms.practice.records import (
         ObservationData,

@@ -19,7 +19,8 @@ from lms.admin.services import assign_supervisor
 from lms.auth.models import Role
 from lms.certification import issuing
 from lms.extensions import db
-from lms.learning.services import enroll, get_catalog
+from lms.learning.services import enroll
+from lms.catalog.services import get_catalog
 from tests.certification.records import earn_everything
 from tests.factories import make_user
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lms.catalog.profile import practice_rules, profile
+from lms.catalog.services import get_catalog
 from lms.certification import issuing
 from lms.certification.codes import format_code, parse_code
 from lms.certification.credential import verify_credential
@@ -21,7 +22,6 @@ from lms.certification.models import Certificate, CertificateDeletion, Certifica
 from lms.certification.services import CertificationError, active_certificate
 from lms.certification.signing import issuer_document
 from lms.extensions import db
-from lms.learning.services import get_catalog
 from tests.certification.records import make_eligible
 from tests.conftest import get_user
 

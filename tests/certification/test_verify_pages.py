@@ -10,13 +10,13 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
+from lms.catalog.services import get_catalog
 from lms.certification import issuing, status_list
 from lms.certification.codes import format_code
 from lms.certification.credential import verify_credential
 from lms.certification.keys import verification_methods
 from lms.certification.models import Certificate
 from lms.extensions import db
-from lms.learning.services import get_catalog
 from tests.certification.records import make_eligible
 from tests.conftest import csrf_token, get_user
 

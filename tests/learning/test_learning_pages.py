@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from lms.catalog.services import get_catalog
 from lms.extensions import db
 from lms.learning.models import ModuleProgress, QuizAttempt
 from lms.learning.services import (
     QuizUnavailable,
-    get_catalog,
     quiz_status,
     start_attempt,
     submit_attempt,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from lms.catalog.services import get_catalog
 from lms.extensions import db
 from lms.learning.services import (
-    get_catalog,
     mark_read,
     module_state,
     progress_by_module,

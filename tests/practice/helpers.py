@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from lms.catalog.services import get_catalog
 from lms.extensions import db
-from lms.learning.services import get_catalog
 from lms.practice.models import Decision, PracticeEntry
 from lms.practice.services import EntryData, create_entry, decide, submit_entry
 from tests.conftest import get_user

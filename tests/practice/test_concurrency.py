@@ -19,8 +19,9 @@ from lms.admin.services import assign_supervisor
 from lms.audit.models import AuditEvent
 from lms.audit.services import verify_chain
 from lms.auth.models import Role, User
+from lms.catalog.services import get_catalog
 from lms.extensions import db
-from lms.learning.services import enroll, get_catalog
+from lms.learning.services import enroll
 from lms.practice.models import Decision, EntryState, PracticeDecision, PracticeEntry
 from lms.practice.services import AlreadyDecided, EntryData, create_entry, decide, submit_entry
 from tests.conftest import build_test_app

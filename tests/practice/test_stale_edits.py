@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import update
 
+from lms.catalog.services import get_catalog
 from lms.extensions import db
-from lms.learning.services import get_catalog
 from lms.models import utcnow
 from lms.practice.models import EntryState, PracticeEntry
 from lms.practice.services import EntryData, EntryLocked, delete_entry, update_entry
