@@ -1,32 +1,31 @@
-"""Jinja helpers shared by every template."""
+"""Jinja helpers for every template: one date format, one duration format, and labels."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from flask import Flask
+from markupsafe import Markup
 
 from lms.certification.codes import format_code
+from lms.markdown import render_user_markdown
+from lms.practice import labels
 from lms.wording import opens_again
 
 
 def format_date(value: date | datetime | None) -> str:
-    """Format a date the same way everywhere, e.g. 23 November 2026."""
+    """Format a date the same way everywhere, e.g. 3 March 2026."""
     if value is None:
         return ""
     return f"{value.day} {value:%B %Y}"
 
 
-def format_hours(minutes: int | None) -> str:
-    """Format minutes as hours and minutes, e.g. 1 hour 30 minutes."""
-    minutes = minutes or 0
-    hours, rest = divmod(minutes, 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    if rest or not hours:
-        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
-    return " ".join(parts)
+def format_duration(minutes: int | None) -> str:
+    """Format minutes the same way everywhere: '1 h 30 min', '45 min' or '2 h'."""
+    hours, rest = divmod(int(minutes or 0), 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    return f"{hours} h" if hours else f"{rest} min"
 
 
 def masked_email(address: str) -> str:
@@ -40,13 +39,34 @@ def capitalize_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def user_markdown(text: str | None) -> Markup:
+    """Render a person's Markdown safely (no raw HTML; sanitized by nh3)."""
+    return Markup(render_user_markdown(text or ""))
+
+
+def percent(part: int, whole: int) -> int:
+    """Return part of whole as a whole percentage, capped at 100."""
+    return 100 if whole <= 0 else min(100, round(100 * part / whole))
+
+
 def init_templating(app: Flask) -> None:
-    """Register filters and globals."""
-    app.jinja_env.filters["date"] = format_date
-    app.jinja_env.filters["hours"] = format_hours
-    app.jinja_env.filters["masked_email"] = masked_email
-    app.jinja_env.filters["opens_again"] = opens_again
-    app.jinja_env.filters["capitalize_first"] = capitalize_first
-    app.jinja_env.filters["certificate_code"] = format_code
+    """Register the app-wide filters and globals."""
+    app.jinja_env.filters.update({
+        "date": format_date,
+        "duration": format_duration,
+        "masked_email": masked_email,
+        "opens_again": opens_again,
+        "capitalize_first": capitalize_first,
+        "certificate_code": format_code,
+        "user_markdown": user_markdown,
+        "topic_label": labels.topic_label,
+    })
+    app.jinja_env.globals.update({
+        "percent": percent,
+        "practice_state": labels.state_label,
+        "entry_labels": labels.entry_labels,
+        "competency_names": labels.competency_names,
+        "modality_label": labels.modality_label,
+    })
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

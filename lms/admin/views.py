@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from lms.admin import bp
 from lms.admin.forms import ActionForm, AssignSupervisorForm, InviteForm
 from lms.admin.services import (
     PeopleError,
@@ -26,6 +25,8 @@ from lms.auth.roles import role_required
 from lms.catalog.services import get_catalog
 from lms.extensions import db
 from lms.ids import requested_page
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PAGE_SIZE = 50
 

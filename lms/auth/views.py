@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from lms.auth import bp
 from lms.auth.forms import JoinForm, NewPasswordForm, SignInForm
 from lms.auth.services import (
     AccountError,
@@ -19,6 +18,8 @@ from lms.auth.services import (
     set_password,
 )
 from lms.extensions import db, limiter
+
+bp = Blueprint("auth", __name__)
 
 
 def _sign_in_limit() -> str:

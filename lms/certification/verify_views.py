@@ -26,7 +26,7 @@ from lms.certification.public import (
     public_facts,
     signed_credential,
 )
-from lms.certification.routes import bp
+from lms.certification.views import bp
 from lms.extensions import limiter
 
 VERIFY_LIMIT = "120 per minute"

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from flask import Response, abort, flash, make_response, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from lms.auth.models import Role, User
@@ -17,7 +26,6 @@ from lms.certification import issuing
 from lms.certification.codes import InvalidCode, format_code
 from lms.certification.forms import ClaimForm, IssueForm, RevokeForm
 from lms.certification.models import Certificate
-from lms.certification.routes import bp
 from lms.certification.services import (
     CertificationError,
     certificates_of,
@@ -27,6 +35,9 @@ from lms.certification.services import (
 )
 from lms.extensions import db
 from lms.learning.services import programs_of
+
+# The public verification routes join this blueprint from verify_views.py.
+bp = Blueprint("certification", __name__)
 
 
 def _certificate_or_404(code: str) -> Certificate:

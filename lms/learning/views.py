@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -11,7 +11,7 @@ from lms.auth.roles import role_required
 from lms.catalog.content import Module, Program
 from lms.catalog.services import get_catalog
 from lms.extensions import db
-from lms.learning import bp, quiz
+from lms.learning import quiz
 from lms.learning.forms import MarkReadForm, QuizForm, StartQuizForm
 from lms.learning.models import QuizAttempt
 from lms.learning.services import (
@@ -24,6 +24,8 @@ from lms.learning.services import (
     start_attempt,
     submit_attempt,
 )
+
+bp = Blueprint("learning", __name__)
 
 
 def _module_or_404(program_slug: str, module_slug: str) -> tuple[Program, Module]:

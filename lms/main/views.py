@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -12,9 +12,10 @@ from lms.auth.assignments import trainees_of
 from lms.auth.models import Role
 from lms.certification.services import certificate_summary
 from lms.learning.services import dashboard, programs_of
-from lms.main import bp
 from lms.practice.services import waiting_for_review
 from lms.practice.totals import progress
+
+bp = Blueprint("main", __name__)
 
 
 @bp.get("/")

@@ -1,4 +1,4 @@
-"""Helpers shared by the trainee and supervisor views: loading, refusing, and template filters."""
+"""Helpers shared by the practice views: loading records and refusing with a reason."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
@@ -17,53 +16,10 @@ from lms.auth.models import Role, User
 from lms.catalog.content import Program
 from lms.catalog.services import get_catalog
 from lms.extensions import db
-from lms.markdown import render_user_markdown
-from lms.practice import bp, profile
+from lms.practice import profile
 from lms.practice.deidentify import highlight, screen, summary
 from lms.practice.models import EntryState, PracticeDecision, PracticeEntry
 from lms.practice.once import ALREADY_SENT, claim_form
-
-
-@bp.app_template_filter("duration")
-def duration(minutes: int | None) -> str:
-    """Format minutes as '1 h 30 min', '45 min' or '2 h'."""
-    hours, rest = divmod(int(minutes or 0), 60)
-    if hours and rest:
-        return f"{hours} h {rest} min"
-    return f"{hours} h" if hours else f"{rest} min"
-
-
-@bp.app_template_filter("user_markdown")
-def user_markdown(text: str | None) -> Markup:
-    """Render a person's Markdown safely (no raw HTML; sanitized by nh3)."""
-    return Markup(render_user_markdown(text or ""))
-
-
-@bp.app_template_filter("short_date")
-def short_date(value: Any) -> str:
-    """Format a date as '3 Mar 2026'."""
-    return f"{value.day} {value:%b %Y}" if value else ""
-
-
-def percent(part: int, whole: int) -> int:
-    """Return part of whole as a whole percentage, capped at 100."""
-    return 100 if whole <= 0 else min(100, round(100 * part / whole))
-
-
-bp.add_app_template_global(percent, "percent")
-
-STATE_LABELS = {EntryState.DRAFT: "Draft", EntryState.SUBMITTED: "Waiting for review",
-                EntryState.RETURNED: "Returned to you", EntryState.APPROVED: "Approved"}
-
-
-def state_label(entry: PracticeEntry) -> str:
-    """Return the state in plain words, telling a resubmission apart."""
-    if entry.state is EntryState.SUBMITTED and entry.is_resubmission:
-        return "Resubmitted, waiting for review"
-    return STATE_LABELS[entry.state]
-
-
-bp.add_app_template_global(state_label, "practice_state")
 
 
 def resend_of(form_key: str | None, fallback_url: str) -> Response | None:
@@ -84,11 +40,6 @@ def conflict(message: str, back_url: str, back_label: str) -> tuple[str, int]:
     """Render the 409 page: what was refused, why, and that nothing changed."""
     return render_template("practice/conflict.html", message=message, back_url=back_url,
                            back_label=back_label), 409
-
-
-def program_or_none(slug: str) -> Program | None:
-    """Return the program for an entry, if the content still has it."""
-    return get_catalog().programs.get(slug)
 
 
 def load_entry(entry_id: int) -> PracticeEntry:
@@ -168,33 +119,3 @@ def choices_for(program: Program) -> dict[str, list[tuple[str, str]]]:
         "setting": profile.settings(program),
         "competencies": profile.competencies(program),
     }
-
-
-bp.add_app_template_global(profile.modality_label, "modality_label")
-bp.add_app_template_filter(profile.topic_label, "topic_label")
-
-
-def entry_labels(entry: PracticeEntry) -> dict[str, Any]:
-    """Return an entry's activity, setting and competencies in words from its program."""
-    program = program_or_none(entry.program_slug)
-    if program is None:
-        return {"activity": entry.activity, "counts": False, "setting": entry.setting,
-                "competencies": list(entry.competencies)}
-    activity = next((a for a in profile.activity_types(program) if a.key == entry.activity),
-                    None)
-    names = dict(profile.competencies(program))
-    return {"activity": activity.label if activity else entry.activity,
-            "counts": bool(activity and activity.counts),
-            "setting": profile.label_of(profile.settings(program), entry.setting),
-            "competencies": [names.get(key, key) for key in entry.competencies]}
-
-
-bp.add_app_template_global(entry_labels, "entry_labels")
-
-
-def competency_names(program: Program | None) -> dict[str, str]:
-    """Return the program's competency labels by key."""
-    return dict(profile.competencies(program)) if program else {}
-
-
-bp.add_app_template_global(competency_names, "competency_names")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -17,19 +17,19 @@ from lms.extensions import db
 from lms.ids import requested_page
 from lms.learning.services import program_of
 from lms.models import utcnow
-from lms.practice import bp, exports, totals
+from lms.practice import exports, totals
 from lms.practice.chart import hours_chart
 from lms.practice.common import (
     choices_for,
     conflict,
     own_entry,
-    program_or_none,
     resend_of,
     reviewable_entry,
     screen_context,
     text_sha,
 )
 from lms.practice.forms import ActionForm, ApproveForm, EntryForm, ReturnForm, as_choices
+from lms.practice.labels import program_or_none
 from lms.practice.models import EntryState, PracticeEntry
 from lms.practice.once import settle_form
 from lms.practice.records import oars_benchmarks, observations_of, sessions_of
@@ -48,6 +48,8 @@ from lms.practice.services import (
     update_entry,
     withdraw_entry,
 )
+
+bp = Blueprint("practice", __name__)
 
 PAGE_SIZE = 30
 

@@ -17,7 +17,7 @@ from lms.extensions import db
 from lms.ids import parse_id
 from lms.learning.services import programs_by_trainee
 from lms.models import utcnow
-from lms.practice import bp, exports, profile, totals
+from lms.practice import exports, profile, totals
 from lms.practice.chart import hours_chart
 from lms.practice.common import resend_of, screen_context, text_sha, trainee_for_viewer
 from lms.practice.forms import ObservationForm, SessionForm, as_choices
@@ -34,6 +34,7 @@ from lms.practice.records import (
     sessions_of,
 )
 from lms.practice.services import NeedsConfirmation, NotAssigned, PracticeError, ensure_assigned
+from lms.practice.views import bp
 
 
 def _program_of(trainee: User) -> Program:

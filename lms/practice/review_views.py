@@ -15,15 +15,15 @@ from lms.auth.models import Role, SupervisorAssignment
 from lms.auth.roles import role_required
 from lms.extensions import db
 from lms.ids import parse_id, requested_page
-from lms.practice import bp, profile, totals
+from lms.practice import profile, totals
 from lms.practice.common import (
     TAKEN_BACK,
     conflict,
     load_entry,
-    program_or_none,
     screen_context,
 )
 from lms.practice.forms import ActionForm, ApproveForm, ReturnForm
+from lms.practice.labels import program_or_none
 from lms.practice.models import Decision, EntryState, PracticeDecision, PracticeEntry
 from lms.practice.services import (
     AlreadyDecided,
@@ -32,6 +32,7 @@ from lms.practice.services import (
     decide,
     ensure_assigned,
 )
+from lms.practice.views import bp
 
 PAGE_SIZE = 15
 
