@@ -112,8 +112,10 @@ run_tests() {
   if [ -z "${LMS_TEST_DATABASE_URL:-}" ]; then LMS_TEST_DATABASE_URL="$(postgres_url)"; fi
   if [ -z "${LMS_TEST_REDIS_URL:-}" ]; then LMS_TEST_REDIS_URL="$(redis_url)"; fi
   export LMS_TEST_DATABASE_URL LMS_TEST_REDIS_URL
-  say "Linting with ruff"
+  say "Linting with ruff, the import contracts (lint-imports) and the type checker (mypy)"
   "$VENV/bin/ruff" check --no-cache .
+  "$VENV/bin/lint-imports" --no-cache
+  "$VENV/bin/mypy" --no-incremental
   say "Running every test: SQLite, PostgreSQL, Redis and the browser"
   exec "$VENV/bin/python" -m pytest -p no:cacheprovider "${@}"
 }

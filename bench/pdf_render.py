@@ -29,8 +29,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey 
 from weasyprint import HTML  # noqa: E402
 
 from lms.certification.codes import format_code, new_code  # noqa: E402
-from lms.certification.credential import build_credential, sign_credential  # noqa: E402
-from lms.certification.keys import SigningKey, verification_method_id  # noqa: E402
+from lms.certification.credentials.credential import build_credential, sign_credential  # noqa: E402
+from lms.certification.credentials.keys import SigningKey, verification_method_id  # noqa: E402
 from lms.certification.pdf import (  # noqa: E402
     CertificateValues,
     PracticeLine,

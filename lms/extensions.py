@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -10,7 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import CursorResult, Executable, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -29,6 +29,11 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def execute_dml(statement: Executable) -> CursorResult[Any]:
+    """Run an UPDATE or DELETE in the session; its result says how many rows it changed."""
+    return cast(CursorResult[Any], db.session.execute(statement))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

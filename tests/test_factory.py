@@ -100,7 +100,7 @@ def test_production_needs_an_https_base_url(monkeypatch, tmp_path):
     with pytest.raises(ConfigError, match="production needs an https:// address"):
         create_app(settings)
     monkeypatch.setenv("LMS_BASE_URL", "https://lantern.example.org")
-    from lms.certification.keys import generate_key_file
+    from lms.certification.credentials.keys import generate_key_file
 
     generate_key_file(str(tmp_path / "signing_key.pem"))
     monkeypatch.setenv("LMS_SIGNING_KEY", str(tmp_path / "signing_key.pem"))

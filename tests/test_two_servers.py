@@ -63,7 +63,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
     with engine.begin() as connection:
         connection.execute(text(f"CREATE SCHEMA {schema}"))
     key_file = folder / "signing_key.pem"
-    subprocess.run([sys.executable, "-c", "from lms.certification.keys import generate_key_file;"
+    subprocess.run([sys.executable, "-c",
+                    "from lms.certification.credentials.keys import generate_key_file;"
                     f"generate_key_file({str(key_file)!r})"], cwd=ROOT, check=True)
     ports = [_free_port(), _free_port()]
     env = {**os.environ, "LMS_ENV": "production", "LMS_SECRET_KEY": secrets.token_urlsafe(32),

@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from lms.auth.forms import visible_characters
 from lms.auth.models import Role
+from lms.auth.validators import visible_characters
 
 ROLE_CHOICES = [SelectChoice(Role.TRAINEE.value, "Trainee"),
                 SelectChoice(Role.SUPERVISOR.value, "Supervisor"),

@@ -133,7 +133,7 @@ def active_supervisors() -> list[User]:
     return list(db.session.scalars(query))
 
 
-def people_query(search: str = "", role: Role | None = None) -> Select:
+def people_query(search: str = "", role: Role | None = None) -> Select[User]:
     """Return the select for the people list, filtered by a search and a role."""
     query = select(User).order_by(User.role, User.display_name, User.email)
     if role is not None:

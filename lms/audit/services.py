@@ -19,7 +19,7 @@ from sqlalchemy import func, insert, select, update
 
 from lms.audit.models import GENESIS_HASH, AuditEvent, AuditHead
 from lms.auth.models import User
-from lms.extensions import db
+from lms.extensions import db, execute_dml
 from lms.models import utcnow
 
 __all__ = [
@@ -99,7 +99,7 @@ def append_event(kind: str, actor: User | None, subject: Subject,
     # `about` is the person the event concerns; by default it comes from the subject.
     db.session.flush()
     # A no-op UPDATE takes the head's lock before we read it: appends happen strictly in turn.
-    locked = db.session.execute(
+    locked = execute_dml(
         update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq)
         .execution_options(synchronize_session=False)).rowcount
     if locked == 0:

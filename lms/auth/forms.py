@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, Field, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from lms.auth.passwords import MAX_LENGTH, MIN_LENGTH  # rules checked in password_problem
-from lms.auth.services import HIDDEN_IN_NAME, has_hidden_characters
-
-
-def visible_characters(_form: FlaskForm, field: Field) -> None:
-    """Refuse names with characters nobody can see (they would be printed on certificates)."""
-    if field.data and has_hidden_characters(field.data):
-        raise ValidationError(HIDDEN_IN_NAME)
+from lms.auth.validators import visible_characters
 
 
 class SignInForm(FlaskForm):

@@ -65,7 +65,7 @@ def sign_in() -> str | Response:
             db.session.commit()
             return redirect(safe_next_url(request.args.get("next")))
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("auth/sign_in.html", form=form), status
+    return render_template("auth/sign_in.html", form=form), status  # type: ignore[return-value]
 
 
 @bp.post("/sign-out")

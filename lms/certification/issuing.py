@@ -18,7 +18,8 @@ from lms.catalog.content import Program
 from lms.catalog.profile import RequirementProfile, profile
 from lms.certification import signing
 from lms.certification.codes import format_code, new_code
-from lms.certification.credential import build_credential, sign_credential
+from lms.certification.credentials.credential import build_credential, sign_credential
+from lms.certification.credentials.status_list import random_free_index
 from lms.certification.models import Certificate, CertificateStatus
 from lms.certification.pdf import CertificateValues, PracticeLine, render_certificate_pdf
 from lms.certification.qr import qr_svg
@@ -26,11 +27,10 @@ from lms.certification.services import (
     CertificationError,
     active_certificate,
     continuing_minutes,
-    eligibility_for,
+    eligibility_of,
     snapshot,
     trainee_records,
 )
-from lms.certification.status_list import random_free_index
 from lms.extensions import db
 from lms.models import utcnow
 
@@ -172,7 +172,9 @@ def claim(trainee: User, program: Program, profile_slug: str | None, today: date
           issued_by: User | None = None) -> Certificate:
     """Issue a certificate when every requirement is met, else say what is missing."""
     chosen = profile(program, profile_slug)
-    eligibility = eligibility_for(trainee, program, chosen.slug)
+    # Gathered once: the checklist and the certificate's snapshot read the same records.
+    records = trainee_records(trainee.id, program)
+    eligibility = eligibility_of(program, chosen, records)
     if not eligibility.met:
         missing = ", ".join(item.label for item in eligibility.missing[:3])
         more = len(eligibility.missing) - 3
@@ -180,7 +182,8 @@ def claim(trainee: User, program: Program, profile_slug: str | None, today: date
             f"Not everything is done yet: {missing}" + (f" and {more} more." if more > 0 else "."))
     if active_certificate(trainee.id, program.slug) is not None:
         raise CertificationError("There is already an active certificate for this program.")
-    return _mint(Issue(trainee, program, chosen, issued_by, today))
+    return _mint(Issue(trainee, program, chosen, issued_by, today,
+                       certified=snapshot(program, chosen, records)))
 
 
 def revoke(certificate: Certificate, reason: str, actor: User) -> None:

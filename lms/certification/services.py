@@ -15,7 +15,7 @@ from lms.certification.codes import InvalidCode, parse_code
 from lms.certification.eligibility import Eligibility, Records, counted_minutes, evaluate
 from lms.certification.models import Certificate, CertificateStatus
 from lms.extensions import db
-from lms.learning.services import passed_modules
+from lms.learning.services import passed_modules, program_of
 from lms.practice import services as practice
 
 EXPIRY_WARNING_DAYS = 60
@@ -41,10 +41,14 @@ def trainee_records(trainee_id: int, program: Program,
 def eligibility_for(trainee: User, program: Program,
                     profile_slug: str | None = None) -> Eligibility:
     """Return the trainee's checklist against a program's profile."""
-    chosen = profile(program, profile_slug)
+    return eligibility_of(program, profile(program, profile_slug),
+                          trainee_records(trainee.id, program))
+
+
+def eligibility_of(program: Program, chosen: RequirementProfile, records: Records) -> Eligibility:
+    """Return the checklist for records already gathered."""
     titles = {module.slug: module.title for module in program.modules}
-    return evaluate(chosen, practice_rules(program), titles,
-                    trainee_records(trainee.id, program))
+    return evaluate(chosen, practice_rules(program), titles, records)
 
 
 def continuing_minutes(certificate: Certificate, program: Program) -> int:
@@ -118,8 +122,6 @@ def certificate_summary(trainee: User, today: date,
 
     The program is the trainee's first one; pass it when the caller has already looked it up.
     """
-    from lms.learning.services import program_of
-
     program = program or program_of(trainee)
     if program is None:
         return CertificateSummary(None, None, None)

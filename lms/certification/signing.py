@@ -10,9 +10,9 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from lms.certification import status_list
-from lms.certification.credential import sign_credential
-from lms.certification.keys import (
+from lms.certification.credentials import status_list
+from lms.certification.credentials.credential import sign_credential
+from lms.certification.credentials.keys import (
     SigningKey,
     SigningKeyError,
     generate_key_file,

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from flask import (
-    Response,
     abort,
     jsonify,
     make_response,
@@ -16,6 +15,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import Row
+from werkzeug.wrappers import Response
 
 from lms.certification import signing
 from lms.certification.codes import InvalidCode, format_code, parse_code

@@ -7,7 +7,6 @@ from datetime import date
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     make_response,
@@ -16,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 
 from lms.auth.models import Role, User
 from lms.auth.roles import role_required

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, func, select, update
@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from lms.auth.models import User
 from lms.catalog.content import Module, Program
 from lms.catalog.services import get_catalog
-from lms.extensions import db
+from lms.extensions import db, execute_dml
 from lms.ids import parse_id
 from lms.learning import quiz
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
@@ -236,7 +236,7 @@ def start_attempt(user: User, module: Module, now: datetime | None = None) -> Qu
     """Start a new attempt, or return the one already open (a double click starts one)."""
     status = quiz_status(user, module, now)
     if status.open_attempt is not None:
-        return status.open_attempt
+        return cast(QuizAttempt, status.open_attempt)
     if status.attempts_left == 0:
         raise QuizUnavailable("You have used all the attempts for this quiz. Please talk to "
                               "your supervisor or program administrator about what comes next.")
@@ -258,7 +258,7 @@ def start_attempt(user: User, module: Module, now: datetime | None = None) -> Qu
         reopened = quiz_status(user, module, now).open_attempt
         if reopened is None:
             raise
-        return reopened
+        return cast(QuizAttempt, reopened)
     return attempt
 
 
@@ -274,7 +274,7 @@ def submit_attempt(attempt: QuizAttempt, module: Module, answers: dict[str, list
         return quiz.grade(module, drawn, attempt.answers or {})
     result = quiz.grade(module, drawn, answers)
     submitted_at = now or utcnow()
-    recorded = db.session.execute(
+    recorded = execute_dml(
         update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
         .values(submitted_at=submitted_at, answers=answers, score=result.score,

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
-from lms.auth.assignments import assigned_trainee_ids
 from lms.auth.models import Role, SupervisorAssignment
 from lms.auth.roles import role_required
 from lms.extensions import db
 from lms.ids import parse_id, requested_page
-from lms.practice import profile, totals
+from lms.practice import totals
 from lms.practice.common import (
     TAKEN_BACK,
     conflict,
@@ -29,6 +26,7 @@ from lms.practice.services import (
     AlreadyDecided,
     NotAssigned,
     PracticeError,
+    approve_many,
     decide,
     ensure_assigned,
 )
@@ -37,17 +35,7 @@ from lms.practice.views import bp
 PAGE_SIZE = 15
 
 
-@dataclass(frozen=True)
-class Running:
-    """Where a trainee would stand if the supervisor approved up to and including this entry."""
-
-    approved: int
-    with_queue: int
-    required: int
-    counts: bool
-
-
-def queue_query(supervisor_id: int) -> Select[tuple[PracticeEntry]]:
+def queue_query(supervisor_id: int) -> Select[PracticeEntry]:
     """Return the select for submitted entries of the supervisor's trainees, oldest first."""
     return (select(PracticeEntry)
             .join(SupervisorAssignment,
@@ -60,32 +48,14 @@ def queue_query(supervisor_id: int) -> Select[tuple[PracticeEntry]]:
             .order_by(PracticeEntry.submitted_at, PracticeEntry.id))
 
 
-def running_totals(entries: list[PracticeEntry]) -> dict[int, Running]:
-    """Return, per entry, the trainee's approved total and the total with the queue so far."""
-    progress = totals.progress_for({entry.trainee_id for entry in entries})
-    so_far: dict[int, int] = {}
-    result: dict[int, Running] = {}
-    for entry in entries:
-        trainee_progress = progress.get(entry.trainee_id)
-        program = program_or_none(entry.program_slug)
-        counts = bool(program and entry.activity in profile.counting_activities(program))
-        approved = trainee_progress.counted_minutes if trainee_progress else 0
-        so_far[entry.trainee_id] = so_far.get(entry.trainee_id, approved) + (
-            entry.minutes if counts else 0)
-        result[entry.id] = Running(approved, so_far[entry.trainee_id],
-                                   trainee_progress.required_minutes if trainee_progress else 0,
-                                   counts)
-    return result
-
-
 @bp.get("/supervision/queue")
 @role_required(Role.SUPERVISOR)
 def queue() -> str:
     """Show submitted entries from assigned trainees, oldest first, with running totals."""
     page = db.paginate(queue_query(current_user.id), page=requested_page(),
                        per_page=PAGE_SIZE, error_out=False)
-    return render_template("practice/queue.html", page=page, running=running_totals(page.items),
-                           action_form=ActionForm())
+    return render_template("practice/queue.html", page=page,
+                           running=totals.running_totals(page.items), action_form=ActionForm())
 
 
 def _submission(value: str | None) -> int | None:
@@ -165,22 +135,10 @@ def bulk_approve() -> Response:
     if not chosen:
         flash("Please tick at least one entry to approve.", "error")
         return redirect(_queue_url())
-    entries = list(db.session.scalars(
-        select(PracticeEntry).where(PracticeEntry.id.in_(chosen))
-        .options(joinedload(PracticeEntry.trainee)).order_by(PracticeEntry.submitted_at)))
-    allowed = assigned_trainee_ids(current_user.id)
-    if len(entries) != len(chosen) or any(e.trainee_id not in allowed for e in entries):
-        # Checked for all before changing any: nothing is half done.
-        abort(403, "Some of the ticked entries are not from trainees assigned to you, so none "
-                   "were approved.")
-    approved, skipped = 0, 0
-    for entry in entries:
-        try:
-            decide(entry, current_user, Decision.APPROVE, seen_submission=chosen[entry.id])
-        except AlreadyDecided:
-            skipped += 1
-        else:
-            approved += 1
+    try:
+        approved, skipped = approve_many(current_user, chosen)
+    except NotAssigned as error:
+        abort(403, str(error))
     db.session.commit()
     message = f"Approved {approved} entr{'y' if approved == 1 else 'ies'}."
     if skipped:

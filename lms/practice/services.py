@@ -7,17 +7,19 @@ same entry at once produce exactly one change and one audit event.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from lms.audit.services import append_event, sha256_of
-from lms.auth.assignments import supervisor_is_assigned
+from lms.auth.assignments import assigned_trainee_ids, supervisor_is_assigned
 from lms.auth.models import Role, SupervisorAssignment, User
 from lms.catalog.content import Program
-from lms.extensions import db
+from lms.extensions import db, execute_dml
 from lms.models import utcnow
 from lms.practice import profile
 from lms.practice.deidentify import Hit, screen
@@ -170,7 +172,7 @@ def _hold_unchanged(entry: PracticeEntry) -> None:
     """Hold the entry's row for this transaction, if nobody has sent or decided it since."""
     # Another tab may have submitted the entry after this request read it; without this, the
     # edit would change text a supervisor is about to approve. The UPDATE also locks the row.
-    held = db.session.execute(
+    held = execute_dml(
         update(PracticeEntry)
         .where(PracticeEntry.id == entry.id, PracticeEntry.submissions == entry.submissions,
                PracticeEntry.state == entry.state,
@@ -233,7 +235,7 @@ def submit_entry(entry: PracticeEntry, trainee: User, confirmed: bool = False,
     now = now or utcnow()
     kinds = sorted({hit.kind for hit in hits})
     number = entry.submissions + 1
-    changed = db.session.execute(
+    changed = execute_dml(
         update(PracticeEntry)
         .where(PracticeEntry.id == entry.id, PracticeEntry.submissions == entry.submissions,
                PracticeEntry.state.in_([EntryState.DRAFT, EntryState.RETURNED]))
@@ -258,7 +260,7 @@ def withdraw_entry(entry: PracticeEntry, trainee: User) -> None:
     if entry.state is not EntryState.SUBMITTED:
         ensure_editable(entry)
         return  # already a draft or returned: nothing to take back
-    changed = db.session.execute(
+    changed = execute_dml(
         update(PracticeEntry)
         .where(PracticeEntry.id == entry.id, PracticeEntry.state == EntryState.SUBMITTED,
                PracticeEntry.submissions == entry.submissions)
@@ -279,6 +281,30 @@ def ensure_assigned(supervisor: User, trainee_id: int) -> None:
         raise NotAssigned("Only an assigned supervisor can do this.")
     if not supervisor_is_assigned(trainee_id, supervisor.id):
         raise NotAssigned("You are not assigned to supervise this trainee.")
+
+
+def approve_many(supervisor: User, chosen: Mapping[int, int | None]) -> tuple[int, int]:
+    """Approve the chosen entries (id to the submission seen); return (approved, skipped).
+
+    Every entry must be from a trainee assigned to the supervisor, or none is approved; an
+    entry decided, withdrawn or changed since the page was read is skipped and left as it is.
+    """
+    entries = list(db.session.scalars(
+        select(PracticeEntry).where(PracticeEntry.id.in_(chosen))
+        .options(joinedload(PracticeEntry.trainee)).order_by(PracticeEntry.submitted_at)))
+    allowed = assigned_trainee_ids(supervisor.id)
+    if len(entries) != len(chosen) or any(e.trainee_id not in allowed for e in entries):
+        raise NotAssigned("Some of the ticked entries are not from trainees assigned to you, "
+                          "so none were approved.")
+    approved = skipped = 0
+    for entry in entries:
+        try:
+            decide(entry, supervisor, Decision.APPROVE, seen_submission=chosen[entry.id])
+        except AlreadyDecided:
+            skipped += 1
+        else:
+            approved += 1
+    return approved, skipped
 
 
 def _why_not_decided(entry: PracticeEntry, seen: int | None) -> AlreadyDecided:
@@ -313,7 +339,7 @@ def decide(entry: PracticeEntry, supervisor: User, decision: Decision, comment: 
         values.update(state=EntryState.APPROVED, approved_at=now, approved_by_id=supervisor.id)
     else:
         values.update(state=EntryState.RETURNED)
-    changed = db.session.execute(
+    changed = execute_dml(
         update(PracticeEntry)
         .where(PracticeEntry.id == entry.id, PracticeEntry.state == EntryState.SUBMITTED,
                PracticeEntry.submissions == number)

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from lms.certification import jsonld
-from lms.certification.credential import build_credential, sign_credential
-from lms.certification.keys import SigningKey, verification_method_id
+from lms.certification.credentials import jsonld
+from lms.certification.credentials.credential import build_credential, sign_credential
+from lms.certification.credentials.keys import SigningKey, verification_method_id
 from lms.certification.pdf import CertificateValues, PracticeLine
 from lms.certification.qr import qr_svg
 

@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 
-from lms.certification import credential as credential_module
-from lms.certification import jsonld, keys
-from lms.certification.credential import (
+from lms.certification.credentials import credential as credential_module
+from lms.certification.credentials import jsonld, keys
+from lms.certification.credentials.credential import (
     CredentialDataLoss,
     sign_credential,
     verify_credential,
     xsd_datetime,
 )
-from lms.certification.keys import SigningKey, load_signing_key, verification_method_id
+from lms.certification.credentials.keys import SigningKey, load_signing_key, verification_method_id
 from tests.certification.conftest import ISSUER_ID, SIGNED_AT, make_credential, read_vector
 
 # --- The W3C vc-di-eddsa test vector (TestVectors/eddsa-rdfc-2022) ---

@@ -16,8 +16,8 @@ from lms.catalog.profile import practice_rules, profile
 from lms.catalog.services import get_catalog
 from lms.certification import issuing
 from lms.certification.codes import format_code, parse_code
-from lms.certification.credential import verify_credential
-from lms.certification.keys import verification_methods
+from lms.certification.credentials.credential import verify_credential
+from lms.certification.credentials.keys import verification_methods
 from lms.certification.models import Certificate, CertificateDeletion, CertificateStatus
 from lms.certification.services import CertificationError, active_certificate
 from lms.certification.signing import issuer_document

@@ -8,8 +8,13 @@ from typing import Any
 import pytest
 from pyld.jsonld import JsonLdError
 
-from lms.certification import jsonld
-from lms.certification.jsonld import CONTEXTS_DIR, PINNED, CredentialDataLoss, UnknownContext
+from lms.certification.credentials import jsonld
+from lms.certification.credentials.jsonld import (
+    CONTEXTS_DIR,
+    PINNED,
+    CredentialDataLoss,
+    UnknownContext,
+)
 
 
 def test_every_pinned_context_is_shipped_and_parses() -> None:

@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, generate_private_key
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from lms.certification import jsonld
-from lms.certification.keys import (
+from lms.certification.credentials import jsonld
+from lms.certification.credentials.keys import (
     SigningKey,
     SigningKeyError,
     b58decode,

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from lms.certification import jsonld
-from lms.certification.credential import sign_credential, verify_credential
-from lms.certification.keys import SigningKey
-from lms.certification.status_list import (
+from lms.certification.credentials import jsonld
+from lms.certification.credentials.credential import sign_credential, verify_credential
+from lms.certification.credentials.keys import SigningKey
+from lms.certification.credentials.status_list import (
     MIN_ENTRIES,
     StatusListError,
     StatusListFull,

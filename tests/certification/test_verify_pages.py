@@ -11,10 +11,11 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from lms.catalog.services import get_catalog
-from lms.certification import issuing, status_list
+from lms.certification import issuing
 from lms.certification.codes import format_code
-from lms.certification.credential import verify_credential
-from lms.certification.keys import verification_methods
+from lms.certification.credentials import status_list
+from lms.certification.credentials.credential import verify_credential
+from lms.certification.credentials.keys import verification_methods
 from lms.certification.models import Certificate
 from lms.extensions import db
 from tests.certification.records import make_eligible

@@ -8,7 +8,7 @@ import re
 import pypdf
 from playwright.sync_api import expect
 
-from lms.certification import status_list
+from lms.certification.credentials import status_list
 from tests.e2e.test_learning import ROOT, answer_quiz, load_catalog
 
 PROGRAM = load_catalog(ROOT / "courses").program("foundations")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from lms.certification.jsonld import DID_V1, MULTIKEY_V1, OB_V3, VC_V2
+from lms.certification.credentials.jsonld import DID_V1, MULTIKEY_V1, OB_V3, VC_V2
 
 # Multicodec headers (varint-encoded): ed25519-pub 0xed, ed25519-priv 0x1300.
 ED25519_PUB_HEADER = b"\xed\x01"
@@ -207,7 +208,7 @@ def generate_key_file(path: str | Path) -> SigningKey:
 
 
 def issuer_profile(
-    issuer_id: str, name: str, url: str, keys: list[Ed25519PublicKey | str]
+    issuer_id: str, name: str, url: str, keys: Sequence[Ed25519PublicKey | str]
 ) -> dict[str, Any]:
     """Return the issuer's OB3 Profile, also a DID document, listing every key ever used."""
     methods = []

@@ -11,15 +11,15 @@ import copy
 import hashlib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pyld import jsonld as pyld_jsonld
 
-from lms.certification import jsonld
-from lms.certification.jsonld import OB_V3, VC_V2, CredentialDataLoss, DocumentLoader
-from lms.certification.keys import SigningKey, b58encode
+from lms.certification.credentials import jsonld
+from lms.certification.credentials.jsonld import OB_V3, VC_V2, CredentialDataLoss, DocumentLoader
+from lms.certification.credentials.keys import SigningKey, b58encode
 
 __all__ = [
     "CredentialDataLoss",
@@ -237,7 +237,8 @@ def _verify(
 def _verify_normalize(document: Mapping[str, Any], loader: DocumentLoader | None) -> str:
     """Return URDNA2015 N-Quads, calling PyLD directly rather than the signing path's helper."""
     options = {"algorithm": "URDNA2015", "format": "application/n-quads"}
-    return pyld_jsonld.normalize(dict(document), {**options, **jsonld.pyld_options(loader)})
+    nquads = pyld_jsonld.normalize(dict(document), {**options, **jsonld.pyld_options(loader)})
+    return cast(str, nquads)
 
 
 def _verify_has_hidden_data(document: Mapping[str, Any], loader: DocumentLoader | None) -> bool:

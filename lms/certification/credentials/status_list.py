@@ -14,8 +14,8 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
-from lms.certification.credential import xsd_datetime
-from lms.certification.jsonld import VC_V2
+from lms.certification.credentials.credential import xsd_datetime
+from lms.certification.credentials.jsonld import VC_V2
 
 MIN_ENTRIES = 131_072  # the spec's minimum: 16 KiB of bits, for herd privacy
 # Decompression is bounded so a hostile list cannot exhaust memory (a "zip bomb").

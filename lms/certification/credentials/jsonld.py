@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from cachetools import LRUCache
 from pyld import jsonld
@@ -46,7 +46,7 @@ class CredentialDataLoss(Exception):
     """A document holds data the JSON-LD contexts do not define, so it would not be signed."""
 
 
-class _LockedLRUCache(LRUCache):
+class _LockedLRUCache(LRUCache[str, Any]):
     """An LRU cache safe to share between threads (a threaded server may sign concurrently)."""
 
     def __init__(self, maxsize: int) -> None:
@@ -69,7 +69,8 @@ class _LockedLRUCache(LRUCache):
 @cache
 def _pinned_document(url: str) -> dict[str, Any]:
     """Return the parsed pinned context for a URL."""
-    return json.loads((CONTEXTS_DIR / PINNED[url]).read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads((CONTEXTS_DIR / PINNED[url]).read_text(encoding="utf-8"))
+    return document
 
 
 def make_loader(extra: Mapping[str, Mapping[str, Any]] | None = None) -> DocumentLoader:
@@ -118,12 +119,12 @@ def pyld_options(loader: DocumentLoader | None = None) -> dict[str, Any]:
 def canonicalize(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> str:
     """Return the RDFC-1.0 (URDNA2015) canonical N-Quads of a JSON-LD document."""
     options = {"algorithm": "URDNA2015", "format": "application/n-quads", **pyld_options(loader)}
-    return jsonld.normalize(dict(document), options)
+    return cast(str, jsonld.normalize(dict(document), options))
 
 
 def expand(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> list[Any]:
     """Return the expanded form of a JSON-LD document."""
-    return jsonld.expand(dict(document), pyld_options(loader))
+    return cast(list[Any], jsonld.expand(dict(document), pyld_options(loader)))
 
 
 def undefined_terms(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> list[str]:
