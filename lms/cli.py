@@ -19,7 +19,7 @@ from lms.auth.assignments import supervisor_is_assigned
 from lms.auth.models import Role, User, find_user_by_email
 from lms.auth.services import accept_invitation, set_password
 from lms.backup import BackupError, backup, restore
-from lms.catalog.services import check_path, get_catalog
+from lms.catalog.services import check_path, get_catalog, warn_path
 from lms.extensions import db
 from lms.learning.services import enroll, programs_of
 from lms.models import utcnow
@@ -93,14 +93,17 @@ lms_cli.add_command(courses_cli)
 @courses_cli.command("check")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 def check_courses(path: Path | None) -> None:
-    """Check course content and print every problem as path:line: message."""
+    """Check course content and print every problem, then any warnings, as path:line: message."""
     target = path or Path(current_app.config["LMS_COURSES_DIR"])
     problems = check_path(target)
-    for problem in problems:
+    # Warnings point at content a person should read again; they never fail the check.
+    warnings = warn_path(target)
+    for problem in [*problems, *warnings]:
         click.echo(str(problem))
     if problems:
         raise SystemExit(1)
-    click.echo(f"{target}: no problems found.")
+    noted = f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""
+    click.echo(f"{target}: no problems found{noted}.")
 
 
 @lms_cli.command("backup")

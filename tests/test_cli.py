@@ -70,6 +70,20 @@ def test_courses_check_names_file_and_line(app, runner, tmp_path):
     assert re.search(rf"{re.escape(str(module))}:\d+: ", result.output), result.output
 
 
+def test_courses_check_prints_warnings_but_passes(app, runner, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    courses = tmp_path / "courses"
+    shutil.copytree(Path(__file__).parent / "catalog" / "valid", courses)
+    case = Path(__file__).parent / "catalog" / "broken" / "quiz-keys-disagree"
+    shutil.copyfile(case / "02-listening.md", courses / "demo" / "02-listening.md")
+    result = runner.invoke(args=["lms", "courses", "check", str(courses)])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"02-listening\.md:50: warning: question is near-identical", result.output)
+    assert result.output.rstrip().endswith("no problems found (1 warning).")
+
+
 def test_app_refuses_to_start_on_broken_content(tmp_path):
     import shutil
     import subprocess

@@ -11,7 +11,7 @@ HERE = Path(__file__).parent
 VALID_ROOT = HERE / "valid"
 BROKEN_ROOT = HERE / "broken"
 REPO_ROOT = HERE.parent.parent
-CONTROL_FILES = {"expected.txt", "delete.txt"}
+CONTROL_FILES = {"expected.txt", "warnings.txt", "delete.txt"}
 
 
 def copy_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -22,7 +22,7 @@ def copy_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def build_case(name: str, root: Path) -> list[str]:
-    """Copy the demo program into root/demo, apply a broken case, return its expected lines."""
+    """Copy the demo program into root/demo, apply a broken case, return its error lines."""
     case = BROKEN_ROOT / name
     program = root / "demo"
     shutil.copytree(VALID_ROOT / "demo", program)
@@ -36,7 +36,8 @@ def build_case(name: str, root: Path) -> list[str]:
     if delete.exists():
         for file_name in delete.read_text().split():
             (program / file_name).unlink()
-    return (case / "expected.txt").read_text().splitlines()
+    expected = case / "expected.txt"
+    return expected.read_text().splitlines() if expected.exists() else []
 
 
 def url(program: str, module: str) -> str:

@@ -12,6 +12,7 @@ from lms.catalog.loader import load_catalog
 from lms.catalog.messages import MESSAGES
 from lms.catalog.parser import parse_module_file
 from lms.catalog.profile import practice_rules, profiles
+from lms.catalog.quiz_checks import WARNINGS
 from lms.catalog.services import check_path
 
 from .helpers import REPO_ROOT
@@ -27,6 +28,11 @@ def doc() -> str:
 @pytest.mark.parametrize("message_id", sorted(MESSAGES))
 def test_every_message_is_documented(doc: str, message_id: str) -> None:
     assert f"`{MESSAGES[message_id]}`" in doc
+
+
+@pytest.mark.parametrize("warning_id", sorted(WARNINGS))
+def test_every_warning_is_documented(doc: str, warning_id: str) -> None:
+    assert f"`{WARNINGS[warning_id]}`" in doc
 
 
 def _write_complete_example(doc: str, tmp_path: Path) -> None:
