@@ -33,11 +33,28 @@ from lms.certification.services import (
     expiry_warning,
     find_certificate,
 )
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.learning.services import programs_of
 
 # The public verification routes join this blueprint from verify_views.py.
 bp = Blueprint("certification", __name__)
+
+#: Every look-up that finds nothing counts here, on whichever route it came: the page, its
+#: JSON, the signed credential, a dropped PDF or a signed-in PDF download. One budget per
+#: client, so guessing codes gets slow long before it could succeed.
+FAILED_LOOKUP_LIMIT = "20 per minute;100 per hour"
+
+
+def lookup_failed(response: Response) -> bool:
+    """Return whether a certificate look-up found nothing (or could not be read)."""
+    return response.status_code in (400, 404)
+
+
+failed_lookups = limiter.shared_limit(FAILED_LOOKUP_LIMIT, scope="certificate-lookups",
+                                      deduct_when=lookup_failed)
+
+#: Downloads of issued PDFs per client; failed ones also spend the shared look-up budget.
+PDF_LIMIT = "30 per minute"
 
 
 def _certificate_or_404(code: str) -> Certificate:
@@ -98,12 +115,14 @@ def claim() -> Response:
 
 @bp.get("/certificates/<code>.pdf")
 @login_required
+@limiter.limit(PDF_LIMIT)
+@failed_lookups
 def download_pdf(code: str) -> Response:
     """Send the issued PDF to its holder or an admin, byte for byte as issued."""
     certificate = _certificate_or_404(code)
     if current_user.role is not Role.ADMIN and certificate.user_id != current_user.id:
-        abort(403, "A certificate's PDF is only for its holder. Anyone can check it on its "
-                   "public page instead.")
+        # Someone else's certificate looks exactly like a missing one: no code is confirmed.
+        abort(404)
     response = make_response(certificate.pdf)
     response.mimetype = "application/pdf"
     name = f"lantern-certificate-{format_code(certificate.code)}.pdf"
