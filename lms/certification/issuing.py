@@ -25,6 +25,7 @@ from lms.certification.models import Certificate, CertificateStatus, CredentialH
 from lms.certification.pdf import CertificateValues, PracticeLine, render_certificate_pdf
 from lms.certification.qr import qr_svg
 from lms.certification.services import (
+    AlreadyIssued,
     CertificationError,
     active_certificate,
     continuing_minutes,
@@ -143,8 +144,9 @@ def _mint(request: Issue) -> Certificate:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise CertificationError(
-            "This trainee already has an active certificate for this program.") from None
+        # The one-active-certificate index refused it: a simultaneous claim won the race.
+        winner = active_certificate(trainee.id, program.slug)
+        raise AlreadyIssued(winner.code if winner else None) from None
     _audit("certificate.issue", request.issued_by or trainee, certificate)
     return certificate
 
@@ -199,8 +201,8 @@ def claim(trainee: User, program: Program, profile_slug: str | None, today: date
         more = len(eligibility.missing) - 3
         raise CertificationError(
             f"Not everything is done yet: {missing}" + (f" and {more} more." if more > 0 else "."))
-    if active_certificate(trainee.id, program.slug) is not None:
-        raise CertificationError("There is already an active certificate for this program.")
+    if (existing := active_certificate(trainee.id, program.slug)) is not None:
+        raise AlreadyIssued(existing.code)
     return _mint(Issue(trainee, program, chosen, issued_by, today,
                        certified=snapshot(program, chosen, records)))
 

@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError, PendingRollbackError
 from werkzeug.wrappers import Response
 
 from lms.auth.models import Role, User
@@ -27,7 +28,9 @@ from lms.certification.codes import InvalidCode, format_code
 from lms.certification.forms import ClaimForm, IssueForm, RevokeForm
 from lms.certification.models import Certificate
 from lms.certification.services import (
+    AlreadyIssued,
     CertificationError,
+    active_certificate,
     certificates_of,
     eligibility_for,
     expiry_warning,
@@ -103,6 +106,12 @@ def claim() -> Response:
     try:
         certificate = issuing.claim(current_user, program, form.profile.data or None,
                                     date.today())
+    except AlreadyIssued as issued:
+        # A second click, or a simultaneous claim that won the race: lead to that certificate.
+        return _lead_to_issued(issued, program)
+    except (IntegrityError, PendingRollbackError):
+        # The same race where a savepoint cannot catch it (pysqlite's transactions).
+        return _lead_to_issued(AlreadyIssued(None), program)
     except (CertificationError, KeyError) as error:
         flash(str(error) if isinstance(error, CertificationError) else
               "That certificate is not offered by this program.", "error")
@@ -110,6 +119,21 @@ def claim() -> Response:
     db.session.commit()
     flash(f"Congratulations! Your certificate {format_code(certificate.code)} is ready.",
           "success")
+    return redirect(url_for("certification.my_certificates"))
+
+
+def _lead_to_issued(issued: AlreadyIssued, program: Program) -> Response:
+    """Say which certificate the trainee already holds, the one a simultaneous claim issued."""
+    code = issued.code
+    if code is None:
+        # This transaction's snapshot predates the winner's commit: look again in a new one.
+        db.session.rollback()
+        winner = active_certificate(current_user.id, program.slug)
+        code = winner.code if winner else None
+    if code is None:
+        flash(str(issued), "error")
+    else:
+        flash(f"Congratulations! Your certificate {format_code(code)} is ready.", "success")
     return redirect(url_for("certification.my_certificates"))
 
 
