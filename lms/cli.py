@@ -152,8 +152,7 @@ def verify_audit() -> None:
     """Walk the audit chain, then reconcile it with the live records; exit 1 on any problem."""
     from sqlalchemy.exc import OperationalError
 
-    from lms.audit.reconcile import reconcile
-    from lms.audit.services import verify_chain
+    from lms.audit.services import reconcile, verify_chain
     from lms.certification.audited import certificate_ledger
     from lms.practice.audited import practice_ledgers
 

@@ -4,7 +4,8 @@ The chain proves its own events were not changed; this proves the records were n
 behind its back. Each feature describes its audited records as a `Ledger`: how to read every
 live row as (key, facts), and how to read the same facts back from the events that recorded
 it. A row with no event is unrecorded, an event with no row is missing, and a fact that differs
-is altered. Features hand their ledgers in (see lms/cli.py), so audit imports none of them.
+is altered. Features hand their ledgers in (see lms/cli.py), so audit imports none of them;
+they reach this module through lms.audit.services.
 """
 
 from __future__ import annotations
@@ -18,11 +19,23 @@ from sqlalchemy import select
 from lms.audit.models import AuditEvent
 from lms.extensions import db
 
-__all__ = ["Finding", "Ledger", "reconcile"]
+__all__ = ["Facts", "Finding", "Key", "Ledger", "RecordedEvent", "reconcile"]
 
 #: What identifies one audited row, e.g. ("certificate", 7) or ("practice_decision", 3, 1).
 Key = tuple[Any, ...]
 Facts = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """What a ledger reads from one audit event (a plain copy, not the stored row)."""
+
+    seq: int
+    kind: str
+    subject_id: str
+    actor_id: int | None
+    about_user_id: int | None
+    payload: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -37,7 +50,7 @@ class Ledger:
     rows: Callable[[], Iterable[tuple[Key, Facts, str]]]
     #: The (key, facts) an event records, or None when it records none of these rows.
     #: Facts of later events for the same key update the earlier ones.
-    recorded: Callable[[AuditEvent], tuple[Key, Facts] | None]
+    recorded: Callable[[RecordedEvent], tuple[Key, Facts] | None]
 
 
 @dataclass(frozen=True)
@@ -62,7 +75,9 @@ def _recorded(ledger: Ledger, batch_size: int) -> dict[Key, tuple[Facts, int]]:
     result = db.session.scalars(query)
     try:
         for event in result:
-            found = ledger.recorded(event)
+            found = ledger.recorded(RecordedEvent(
+                event.seq, event.kind, event.subject_id, event.actor_id, event.about_user_id,
+                dict(event.payload)))
             if found is None:
                 continue
             key, facts = found

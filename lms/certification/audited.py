@@ -9,9 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
-from lms.audit.models import AuditEvent
-from lms.audit.reconcile import Facts, Key, Ledger
-from lms.audit.services import sha256_of
+from lms.audit.services import Facts, Key, Ledger, RecordedEvent, sha256_of
 from lms.certification.codes import format_code
 from lms.certification.models import Certificate
 
@@ -51,7 +49,7 @@ def _rows() -> Iterator[tuple[Key, Facts, str]]:
         }, f"{format_code(certificate.code)} (#{certificate.id})")
 
 
-def _recorded(event: AuditEvent) -> tuple[Key, Facts] | None:
+def _recorded(event: RecordedEvent) -> tuple[Key, Facts] | None:
     names = ("code", "program", "status", "reason", "pdf_sha256", "credential_sha256",
              "facts_sha256")
     facts: dict[str, Any] = {name: event.payload[name] for name in names

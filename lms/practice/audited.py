@@ -12,9 +12,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from lms.audit.models import AuditEvent
-from lms.audit.reconcile import Facts, Key, Ledger
-from lms.audit.services import sha256_of
+from lms.audit.services import Facts, Key, Ledger, RecordedEvent, sha256_of
 from lms.extensions import db
 from lms.practice.models import (
     OARS_FIELDS,
@@ -42,7 +40,7 @@ def _decisions() -> Iterator[tuple[Key, Facts, str]]:
         }, f"#{row.id} (entry #{row.entry_id}, submission {row.submission})")
 
 
-def _decision_event(event: AuditEvent) -> tuple[Key, Facts] | None:
+def _decision_event(event: RecordedEvent) -> tuple[Key, Facts] | None:
     payload = event.payload
     if "submission" not in payload:
         return None
@@ -68,7 +66,7 @@ def _approved_entries() -> Iterator[tuple[Key, Facts, str]]:
         }, f"#{entry.id}")
 
 
-def _approval_event(event: AuditEvent) -> tuple[Key, Facts] | None:
+def _approval_event(event: RecordedEvent) -> tuple[Key, Facts] | None:
     payload = event.payload
     return (("practice_entry", int(event.subject_id)), {
         "state": EntryState.APPROVED.value, "content_sha256": payload.get("content_sha256"),
@@ -91,7 +89,7 @@ def _observations() -> Iterator[tuple[Key, Facts, str]]:
         }, f"#{row.id}")
 
 
-def _observation_event(event: AuditEvent) -> tuple[Key, Facts] | None:
+def _observation_event(event: RecordedEvent) -> tuple[Key, Facts] | None:
     payload = event.payload
     facts: dict[str, Any] = {name: payload.get(name) for name in (
         "competency", "program", "program_version", "observed_on", "competent", "tallies",
@@ -112,7 +110,7 @@ def _sessions() -> Iterator[tuple[Key, Facts, str]]:
         }, f"#{row.id}")
 
 
-def _session_event(event: AuditEvent) -> tuple[Key, Facts] | None:
+def _session_event(event: RecordedEvent) -> tuple[Key, Facts] | None:
     payload = event.payload
     facts: dict[str, Any] = {name: payload.get(name) for name in (
         "date", "minutes", "kind", "modality", "topics", "trainee_ids")}

@@ -58,7 +58,7 @@ class WholeNumberField(IntegerField):
                  **kwargs: object) -> None:
         self.range_message = range_message
         self.max_digits = len(str(max(abs(low), abs(high)))) + 1
-        super().__init__(label, **kwargs)  # type: ignore[arg-type]
+        super().__init__(label, **kwargs)
 
     def process_formdata(self, valuelist: list[str]) -> None:
         """Read the typed value: ASCII digits with an optional minus sign, and not too many."""
