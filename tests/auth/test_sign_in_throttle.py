@@ -24,9 +24,11 @@ def _post(client, email: str, password: str, client_address: str, *, forwarded: 
 @pytest.fixture
 def behind_one_proxy(app, monkeypatch):
     """Put the shared test app behind one trusted proxy, as the README's nginx example does."""
-    from werkzeug.middleware.proxy_fix import ProxyFix
+    from lms.security import trust_proxies
 
-    monkeypatch.setattr(app, "wsgi_app", ProxyFix(app.wsgi_app, x_for=1, x_proto=1))
+    # What create_app does with LMS_TRUSTED_PROXIES=1; the original is put back afterwards.
+    monkeypatch.setattr(app, "wsgi_app", app.wsgi_app)
+    trust_proxies(app, 1)
 
 
 def test_failures_from_one_client_behind_the_proxy_leave_others_alone(
