@@ -14,6 +14,8 @@ from sqlalchemy.exc import ArgumentError
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "production", "testing")
+#: One year, as browsers' preload lists expect.
+HSTS_DEFAULT_MAX_AGE = 365 * 24 * 3600
 
 
 class ConfigError(Exception):
@@ -52,8 +54,20 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
         # Retry-After (lms/ratelimits.py).
         "RATELIMIT_HEADERS_ENABLED": False,
         "INVITE_MAX_AGE_SECONDS": 7 * 24 * 3600,
-        # Per client address and per e-mail address; raise it when many people share one address.
+        # Failed sign-ins per client address: only the client that failed is slowed.
         "LOGIN_RATE_LIMIT": env.get("LMS_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Stays tight when the per-client limit is raised for people sharing one address.
+        "LOGIN_PAIR_RATE_LIMIT": env.get("LMS_LOGIN_PAIR_RATE_LIMIT", "5 per minute;20 per hour"),
+        # Failed sign-ins for one account from all clients together; past it, every attempt
+        # on that account waits LOGIN_ACCOUNT_DELAY seconds (a delay, never a lock).
+        "LOGIN_ACCOUNT_THRESHOLD": env.get("LMS_LOGIN_ACCOUNT_THRESHOLD", "100 per hour"),
+        "LOGIN_ACCOUNT_DELAY": _optional_float(env.get("LMS_LOGIN_ACCOUNT_DELAY"),
+                                               "LMS_LOGIN_ACCOUNT_DELAY", 1.0),
+        # How many proxies (nginx, a load balancer) stand in front and set X-Forwarded-For.
+        "LMS_TRUSTED_PROXIES": _optional_int(env.get("LMS_TRUSTED_PROXIES"),
+                                             "LMS_TRUSTED_PROXIES", "proxies") or 0,
+        # Strict-Transport-Security max-age, sent only when LMS_BASE_URL is https.
+        "LMS_HSTS_MAX_AGE": _optional_int(env.get("LMS_HSTS_MAX_AGE"), "LMS_HSTS_MAX_AGE"),
         # Overrides every module's pause after a failed quiz; for demos and browser tests.
         "QUIZ_COOLDOWN_SECONDS": _optional_int(env.get("LMS_QUIZ_COOLDOWN_SECONDS"),
                                                "LMS_QUIZ_COOLDOWN_SECONDS"),
@@ -63,6 +77,8 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
     database_url = config["SQLALCHEMY_DATABASE_URI"]
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(database_url))
 
+    if config["LMS_HSTS_MAX_AGE"] is None:
+        config["LMS_HSTS_MAX_AGE"] = HSTS_DEFAULT_MAX_AGE
     https = urlsplit(config["LMS_BASE_URL"]).scheme == "https"
     config["SESSION_COOKIE_SECURE"] = https
     config["REMEMBER_COOKIE_SECURE"] = https
@@ -103,13 +119,26 @@ def _check_production_base_url(base_url: str, given: bool) -> None:
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
-def _optional_int(value: str | None, name: str) -> int | None:
+def _optional_int(value: str | None, name: str, unit: str = "seconds") -> int | None:
     """Return an optional whole-number setting, refusing anything else."""
     if value in (None, ""):
         return None
-    if not value.isdigit():
-        raise ConfigError(f"{name} must be a whole number of seconds, not {value!r}")
+    if not (value.isascii() and value.isdigit()) or len(value) > 10:
+        raise ConfigError(f"{name} must be a whole number of {unit}, not {value!r}")
     return int(value)
+
+
+def _optional_float(value: str | None, name: str, default: float) -> float:
+    """Return an optional number of seconds between 0 and 10, or the default."""
+    if value in (None, ""):
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= 10:
+        raise ConfigError(f"{name} must be a number of seconds from 0 to 10, not {value!r}")
+    return number
 
 
 def normalise_database_url(url: str) -> str:

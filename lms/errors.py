@@ -9,6 +9,9 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from lms.ratelimits import retry_after_seconds
 from lms.wording import wait_in_words
 
+#: What a 503 asks clients to wait before trying again.
+RETRY_AFTER_UNAVAILABLE_SECONDS = 30
+
 MESSAGES = {
     400: ("Something in that request was not right",
           "The form may have expired or been sent twice. Please go back, reload the page "
@@ -75,6 +78,9 @@ def init_errors(app: Flask) -> None:
             wait = retry_after_seconds()
             body, status = render_error(429, reason=_slow_down(wait))
             return body, status, {"Retry-After": str(wait)}
+        if code == 503:
+            body, status = render_error(503, reason=_reason(error))
+            return body, status, {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_SECONDS)}
         return render_error(code, reason=_reason(error))
 
     @app.errorhandler(InternalServerError)

@@ -22,6 +22,16 @@ def parse_id(value: str | None) -> int | None:
     return number if 1 <= number <= MAX_ID else None
 
 
+def coerce_id(value: object) -> int:
+    """Coerce a chosen record's id for a form's select field, raising ValueError if it is odd."""
+    # int() would read "١" (Arabic-Indic one) as 1, and a 5,000-digit string raises a
+    # message about digit limits that means nothing to the person choosing.
+    number = parse_id(str(value))
+    if number is None:
+        raise ValueError(f"not an id: {str(value)[:20]!r}")
+    return number
+
+
 def requested_page() -> int:
     """Return the ?page= number, 1 when it is missing or not a sensible page number."""
     page = parse_id(request.args.get("page"))

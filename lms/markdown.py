@@ -205,8 +205,19 @@ def render_inline(text: str, rewrite_href: HrefRewriter | None = None) -> str:
     return result
 
 
+#: Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): invisible,
+#: yet able to make the text around them display in another order than it was written.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def without_bidi_controls(text: str) -> str:
+    """Return user text without the invisible characters that reorder it on display."""
+    # Stored text keeps them (it is a record); only what is shown drops them.
+    return text.translate(_BIDI_CONTROLS) if text else text
+
+
 def render_user_markdown(text: str) -> str:
     """Render untrusted user Markdown: no raw HTML, no ids, links marked nofollow."""
     md = _user_md()
     md.reset()
-    return sanitize_user_html(md.convert(text))
+    return sanitize_user_html(md.convert(without_bidi_controls(text)))

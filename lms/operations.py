@@ -7,14 +7,25 @@ import secrets
 import time
 
 from flask import Flask, g, jsonify, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.wrappers import Response
 
-from lms.errors import render_error
+from lms.errors import RETRY_AFTER_UNAVAILABLE_SECONDS, render_error
 from lms.extensions import db, login_manager
 
 log = logging.getLogger("lantern.requests")
+
+OUTAGE_MESSAGE = "The database cannot be reached right now. Please try again in a minute."
+#: Paths whose answers are JSON (or JSON-LD) for machines, whatever the error.
+JSON_SUFFIXES = (".json",)
+JSON_PATHS = frozenset({"/issuer", "/healthz"})
+
+
+def answers_json() -> bool:
+    """Return whether this request's route answers JSON, so its errors should too."""
+    return request.path.endswith(JSON_SUFFIXES) or request.path in JSON_PATHS
 
 
 def _request_id() -> str:
@@ -58,29 +69,37 @@ def init_operations(app: Flask) -> None:
     # in the request or in Lantern, and gets the 500 page rather than a false outage report.
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
-    def database_unavailable(error: Exception) -> tuple[str, int]:
+    def database_unavailable(error: Exception) -> ResponseReturnValue:
         db.session.rollback()
         log.error("request_id=%s database unavailable: %s", g.get("request_id", "-"),
                   type(error.__cause__ or error).__name__)
+        retry = {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_SECONDS)}
+        if answers_json():
+            # Machines reading the JSON routes get JSON they can parse, not an HTML page.
+            return jsonify(error="unavailable", message=OUTAGE_MESSAGE), 503, retry
         # Render as a visitor: looking up the signed-in person would need the database.
         g._login_user = login_manager.anonymous_user()
-        return render_error(503)
+        body, status = render_error(503)
+        return body, status, retry
 
     @app.errorhandler(DBAPIError)
-    def database_error(error: DBAPIError) -> tuple[str, int]:
+    def database_error(error: DBAPIError) -> ResponseReturnValue:
         # Any other database error is a fault in the request or in Lantern. Roll back first:
         # the error page reads the signed-in person, which a failed transaction would refuse.
         db.session.rollback()
         log.error("request_id=%s database error: %s", g.get("request_id", "-"),
                   type(error.__cause__ or error).__name__)
+        if answers_json():
+            return jsonify(error="server_error", message="Something went wrong on our side."), 500
         return render_error(500)
 
     @app.get("/healthz")
-    def healthz() -> tuple[Response, int]:
+    def healthz() -> ResponseReturnValue:
         """Report whether the database answers; for load balancers and monitoring."""
         try:
             db.session.execute(text("SELECT 1"))
         except (OperationalError, DBAPIError):
             db.session.rollback()
-            return jsonify(status="unavailable", database="unreachable"), 503
+            return (jsonify(status="unavailable", database="unreachable"), 503,
+                    {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_SECONDS)})
         return jsonify(status="ok", database="ok"), 200

@@ -1,9 +1,12 @@
-"""Security headers on every response, and the refusal of NUL characters in requests."""
+"""Security headers, the real client behind trusted proxies, and the refusal of NUL characters."""
 
 from __future__ import annotations
 
-from flask import Flask, abort, request
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, request
 from werkzeug.datastructures import MultiDict
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -28,7 +31,18 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    hsts = current_app.config.get("LANTERN_HSTS")
+    if hsts:
+        headers.setdefault("Strict-Transport-Security", hsts)
     return response
+
+
+def hsts_header(base_url: str, max_age: int) -> str | None:
+    """Return the Strict-Transport-Security value for an https base URL, else None."""
+    # Over plain http the header is ignored by browsers and would only mislead a reader.
+    if urlsplit(base_url).scheme != "https" or max_age <= 0:
+        return None
+    return f"max-age={max_age}"
 
 
 NUL_REFUSED = ("What was sent contains a NUL character, an invisible control code that "
@@ -50,7 +64,18 @@ def _has_nul(values: MultiDict[str, str]) -> bool:
                for key, items in values.lists())
 
 
+def trust_proxies(app: Flask, count: int) -> None:
+    """Read the client's address and scheme from the `count` proxies in front, if any."""
+    # Only the last `count` X-Forwarded-For entries are believed: earlier ones are whatever
+    # the client chose to send, and rate limits key on this address.
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+
+
 def init_security(app: Flask) -> None:
-    """Register the security headers and the NUL check on the app."""
+    """Register the security headers, the NUL check and the trusted proxies on the app."""
+    app.config["LANTERN_HSTS"] = hsts_header(app.config["LMS_BASE_URL"],
+                                             app.config["LMS_HSTS_MAX_AGE"])
+    trust_proxies(app, app.config["LMS_TRUSTED_PROXIES"])
     app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)

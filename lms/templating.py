@@ -8,7 +8,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from lms.certification.codes import format_code
-from lms.markdown import render_user_markdown
+from lms.markdown import render_user_markdown, without_bidi_controls
 from lms.practice import labels
 from lms.wording import opens_again
 
@@ -59,6 +59,8 @@ def init_templating(app: Flask) -> None:
         "capitalize_first": capitalize_first,
         "certificate_code": format_code,
         "user_markdown": user_markdown,
+        # Comments and notes people typed: shown without characters that reorder the page.
+        "user_text": without_bidi_controls,
         "topic_label": labels.topic_label,
     })
     app.jinja_env.globals.update({

@@ -68,7 +68,7 @@ ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
     # The sample certificate is the trainee's; posts without form data are refused kindly.
     "certification.my_certificates": ("GET", (SIGN_IN, 200, 403, 403)),
     "certification.claim": ("POST", (SIGN_IN, 400, 403, 403)),
-    "certification.download_pdf": ("GET", (SIGN_IN, 200, 403, 200)),
+    "certification.download_pdf": ("GET", (SIGN_IN, 200, 404, 200)),  # 404: not theirs
     "certification.person_certificates": ("GET", (SIGN_IN, 403, 403, 200)),
     "certification.admin_issue": ("POST", (SIGN_IN, 403, 403, 302)),
     "certification.revoke": ("POST", (SIGN_IN, 403, 403, 400)),  # 400: no reason given

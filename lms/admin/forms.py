@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from lms.auth.models import Role
 from lms.auth.validators import visible_characters
+from lms.ids import coerce_id
 
 ROLE_CHOICES = [SelectChoice(Role.TRAINEE.value, "Trainee"),
                 SelectChoice(Role.SUPERVISOR.value, "Supervisor"),
@@ -37,8 +38,10 @@ class InviteForm(FlaskForm):
 class AssignSupervisorForm(FlaskForm):
     """Which supervisor to assign to a trainee."""
 
-    supervisor_id = SelectField("Supervisor", coerce=int, validators=[
-        DataRequired("Please choose a supervisor.")])
+    supervisor_id = SelectField("Supervisor", coerce=coerce_id, validators=[
+        DataRequired("Please choose a supervisor.")],
+        invalid_choice_message="Please choose a supervisor from the list.",
+        invalid_value_message="Please choose a supervisor from the list.")
 
 
 class ActionForm(FlaskForm):

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, insert, select, update
 
 from lms.audit.models import GENESIS_HASH, AuditEvent, AuditHead
+from lms.audit.reconcile import Facts, Finding, Key, Ledger, RecordedEvent, reconcile
 from lms.auth.models import User
 from lms.extensions import db, execute_dml
 from lms.models import utcnow
@@ -25,10 +26,16 @@ from lms.models import utcnow
 __all__ = [
     "AuditChainError",
     "ChainReport",
+    "Facts",
+    "Finding",
+    "Key",
+    "Ledger",
+    "RecordedEvent",
     "append_event",
     "canonical_json",
     "event_hash",
     "events_for",
+    "reconcile",
     "sha256_of",
     "verify_chain",
 ]

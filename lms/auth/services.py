@@ -121,7 +121,9 @@ def accept_invitation(user: User, display_name: str, password: str) -> None:
 def authenticate(email: str, password: str) -> User:
     """Return the active user with this e-mail and password, or raise SignInRefused."""
     user = find_user_by_email(email)
-    if user is None or not verify_password(user.password_hash, password):
+    # The hash runs whether or not the address is known, so timing does not tell them apart.
+    matches = verify_password(user.password_hash if user is not None else None, password)
+    if user is None or not matches:
         raise SignInRefused("That e-mail and password do not match an account. Please try again.")
     if not user.is_active:
         raise SignInRefused(

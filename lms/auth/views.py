@@ -17,6 +17,7 @@ from lms.auth.services import (
     read_account_link,
     set_password,
 )
+from lms.auth.throttle import pair_key, record_failure, slow_down_if_targeted
 from lms.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
@@ -26,8 +27,13 @@ def _sign_in_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _posted_email() -> str:
-    return "sign-in:" + request.form.get("email", "").strip().lower()
+def _pair_limit() -> str:
+    return current_app.config["LOGIN_PAIR_RATE_LIMIT"]
+
+
+def _sign_in_failed(response: Response) -> bool:
+    # Only failures count: a person who signs in is never pushed towards a limit.
+    return response.status_code == 400
 
 
 def safe_next_url(target: str | None) -> str:
@@ -48,17 +54,20 @@ def _is_local_path(target: str) -> bool:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"], key_func=_posted_email)
+@limiter.limit(_sign_in_limit, methods=["POST"], deduct_when=_sign_in_failed)
+@limiter.limit(_pair_limit, methods=["POST"], key_func=pair_key, deduct_when=_sign_in_failed)
 def sign_in() -> str | Response:
     """Show the sign-in form and sign the person in."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = SignInForm()
     if form.validate_on_submit():
+        email = form.email.data or ""
+        slow_down_if_targeted(email)
         try:
-            user = authenticate(form.email.data or "", form.password.data or "")
+            user = authenticate(email, form.password.data or "")
         except AccountError as error:
+            record_failure(email)
             form.form_errors.append(str(error))
         else:
             login_user(user)

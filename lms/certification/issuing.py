@@ -17,13 +17,15 @@ from lms.auth.models import User
 from lms.catalog.content import Program
 from lms.catalog.profile import RequirementProfile, profile
 from lms.certification import signing
+from lms.certification.audited import certificate_facts_sha256
 from lms.certification.codes import format_code, new_code
 from lms.certification.credentials.credential import build_credential, sign_credential
 from lms.certification.credentials.status_list import random_free_index
-from lms.certification.models import Certificate, CertificateStatus
+from lms.certification.models import Certificate, CertificateStatus, CredentialHolder
 from lms.certification.pdf import CertificateValues, PracticeLine, render_certificate_pdf
 from lms.certification.qr import qr_svg
 from lms.certification.services import (
+    AlreadyIssued,
     CertificationError,
     active_certificate,
     continuing_minutes,
@@ -68,6 +70,22 @@ class Issue:
     expires_on: date | None = None  # a reissue keeps the old expiry
 
 
+def holder_public_id(user_id: int) -> str:
+    """Return the person's stored random holder id, creating it at their first credential."""
+    query = select(CredentialHolder.public_id).where(CredentialHolder.user_id == user_id)
+    existing = db.session.scalar(query)
+    if existing is not None:
+        return existing
+    try:
+        with db.session.begin_nested():
+            db.session.add(CredentialHolder(user_id=user_id, public_id=str(uuid.uuid4())))
+    except IntegrityError:
+        pass  # a concurrent first issue stored one a moment ago: use that one
+    stored = db.session.scalar(query)
+    assert stored is not None
+    return stored
+
+
 def _mint(request: Issue) -> Certificate:
     program, chosen, trainee = request.program, request.profile, request.trainee
     certified = request.certified or snapshot(program, chosen, trainee_records(trainee.id,
@@ -82,8 +100,7 @@ def _mint(request: Issue) -> Certificate:
     if not trainee.display_name:
         raise CertificationError("The trainee has not joined yet, so there is no name to print.")
     holder_name = trainee.display_name
-    # A stable id per holder, derived rather than stored, that reveals nothing about them.
-    holder_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"{signing.issuer_id()}/holders/{trainee.id}")
+    holder_uuid = holder_public_id(trainee.id)
     credential = build_credential(
         credential_id=f"{signing.base_url()}/credentials/{format_code(code)}.json",
         issuer_id=signing.issuer_id(), issuer_name=signing.issuer_name(),
@@ -127,8 +144,9 @@ def _mint(request: Issue) -> Certificate:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise CertificationError(
-            "This trainee already has an active certificate for this program.") from None
+        # The one-active-certificate index refused it: a simultaneous claim won the race.
+        winner = active_certificate(trainee.id, program.slug)
+        raise AlreadyIssued(winner.code if winner else None) from None
     _audit("certificate.issue", request.issued_by or trainee, certificate)
     return certificate
 
@@ -165,6 +183,9 @@ def _audit(kind: str, actor: User | None, certificate: Certificate) -> None:
         "status": certificate.status.value, "reason": certificate.status_reason,
         "pdf_sha256": certificate.pdf_sha256,
         "credential_sha256": hashlib.sha256(certificate.credential_json.encode()).hexdigest(),
+        # Everything else it states (holder name, dates, what was certified), for
+        # `lms audit verify` to find any later change to the row.
+        "facts_sha256": certificate_facts_sha256(certificate),
     })
 
 
@@ -180,8 +201,8 @@ def claim(trainee: User, program: Program, profile_slug: str | None, today: date
         more = len(eligibility.missing) - 3
         raise CertificationError(
             f"Not everything is done yet: {missing}" + (f" and {more} more." if more > 0 else "."))
-    if active_certificate(trainee.id, program.slug) is not None:
-        raise CertificationError("There is already an active certificate for this program.")
+    if (existing := active_certificate(trainee.id, program.slug)) is not None:
+        raise AlreadyIssued(existing.code)
     return _mint(Issue(trainee, program, chosen, issued_by, today,
                        certified=snapshot(program, chosen, records)))
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     JSON,
     CheckConstraint,
     Date,
@@ -114,9 +115,73 @@ def _refuse_deletion(_mapper: Any, _connection: Any, target: Certificate) -> Non
     raise CertificateDeletion(f"certificate {target.code} cannot be deleted; revoke it instead")
 
 
+# The database itself keeps certificates, whatever the code path or a hand-typed SQL statement:
+# no deletion, no change to what one states, and only active -> revoked or superseded, once,
+# with a date and a reason. Keep in step with the migration "certificates and supervision
+# sessions are kept".
+CERTIFICATE_KEPT = ("certificates are kept as issued: only an active one can be revoked or "
+                    "superseded, once, with a date and a reason")
+STATUS_COLUMNS = ("status", "status_reason", "status_changed_at")
+_ALLOWED_CHANGE = ("OLD.status = 'active' AND NEW.status IN ('revoked', 'superseded') "
+                   "AND NEW.status_reason IS NOT NULL AND trim(NEW.status_reason) <> '' "
+                   "AND NEW.status_changed_at IS NOT NULL")
+
+
+def sqlite_certificate_kept(columns: list[str]) -> tuple[str, ...]:
+    """Return SQLite triggers refusing deletion and every change but one status change."""
+    # SQLite triggers cannot loop over columns, so every fact column is named.
+    same = " AND ".join(f"NEW.{name} IS OLD.{name}" for name in columns
+                        if name not in STATUS_COLUMNS)
+    return (
+        "CREATE TRIGGER certificate_kept_delete BEFORE DELETE ON certificate "
+        f"BEGIN SELECT RAISE(ABORT, '{CERTIFICATE_KEPT}'); END",
+        "CREATE TRIGGER certificate_kept_update BEFORE UPDATE ON certificate "
+        f"WHEN NOT ({_ALLOWED_CHANGE} AND NEW.status_changed_at IS NOT OLD.status_changed_at "
+        f"AND {same}) BEGIN SELECT RAISE(ABORT, '{CERTIFICATE_KEPT}'); END",
+    )
+
+
+POSTGRESQL_CERTIFICATE_KEPT = (
+    "CREATE OR REPLACE FUNCTION certificate_kept() RETURNS trigger AS $$ BEGIN "
+    "IF TG_OP = 'UPDATE' AND " + _ALLOWED_CHANGE + " "
+    "AND NEW.status_changed_at IS DISTINCT FROM OLD.status_changed_at "
+    # Every other column, including any added later, must stay as it was.
+    "AND to_jsonb(NEW) - ARRAY['status', 'status_reason', 'status_changed_at'] "
+    "= to_jsonb(OLD) - ARRAY['status', 'status_reason', 'status_changed_at'] "
+    "THEN RETURN NEW; END IF; "
+    f"RAISE EXCEPTION '{CERTIFICATE_KEPT}' USING ERRCODE = 'restrict_violation'; "
+    "END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER certificate_kept BEFORE UPDATE OR DELETE ON certificate "
+    "FOR EACH ROW EXECUTE FUNCTION certificate_kept()",
+    "CREATE TRIGGER certificate_kept_truncate BEFORE TRUNCATE ON certificate "
+    "FOR EACH STATEMENT EXECUTE FUNCTION certificate_kept()",
+)
+
+for _statement in sqlite_certificate_kept([column.name for column in Certificate.__table__.c]):
+    event.listen(Certificate.__table__, "after_create",
+                 DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in POSTGRESQL_CERTIFICATE_KEPT:
+    event.listen(Certificate.__table__, "after_create",
+                 DDL(_statement).execute_if(dialect="postgresql"))
+
+
 class IssuerKey(Model):
     """A public key that has signed credentials; it stays published after rotation."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_multibase: Mapped[str] = mapped_column(String(120), unique=True)
     first_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CredentialHolder(Model):
+    """A person's public holder id, random and stored, named in the credentials they hold.
+
+    Credentials issued before it existed carry an id derived from the user id; they are
+    signed, so they keep it.
+    """
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True,
+                                         autoincrement=False)
+    #: A random UUID (version 4): nothing about the person can be worked out from it.
+    public_id: Mapped[str] = mapped_column(String(36), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from lms.auth.models import User
 from lms.catalog.content import Program
 from lms.catalog.profile import RequirementProfile, practice_rules, profile
-from lms.certification.codes import InvalidCode, parse_code
+from lms.certification.codes import InvalidCode, format_code, parse_code
 from lms.certification.eligibility import Eligibility, Records, counted_minutes, evaluate
 from lms.certification.models import Certificate, CertificateStatus
 from lms.extensions import db
@@ -23,6 +23,16 @@ EXPIRY_WARNING_DAYS = 60
 
 class CertificationError(Exception):
     """A refusal whose message is safe to show."""
+
+
+class AlreadyIssued(CertificationError):
+    """The person already holds an active certificate for the program (maybe issued a moment
+    ago by a simultaneous claim); `code` names it when this transaction can see it."""
+
+    def __init__(self, code: str | None) -> None:
+        self.code = code
+        shown = f" ({format_code(code)})" if code else ""
+        super().__init__(f"There is already an active certificate for this program{shown}.")
 
 
 def trainee_records(trainee_id: int, program: Program,
@@ -131,4 +141,4 @@ def certificate_summary(trainee: User, today: date,
     return CertificateSummary(eligibility, active, warning)
 
 
-__all__ = ["CertificationError", "InvalidCode", "find_certificate"]
+__all__ = ["AlreadyIssued", "CertificationError", "InvalidCode", "find_certificate"]

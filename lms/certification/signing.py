@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from lms.certification.credentials import status_list
 from lms.certification.credentials.credential import sign_credential
@@ -69,8 +70,11 @@ def current_verification_method() -> str:
     key = signing_key()
     known = db.session.scalar(select(IssuerKey).filter_by(public_multibase=key.public_multibase))
     if known is None:
-        db.session.add(IssuerKey(public_multibase=key.public_multibase))
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(IssuerKey(public_multibase=key.public_multibase))
+        except IntegrityError:
+            pass  # a concurrent first issue published it a moment ago, which is all we need
     return verification_method_id(issuer_id(), key.public_multibase)
 
 

@@ -26,16 +26,10 @@ from lms.certification.public import (
     public_facts,
     signed_credential,
 )
-from lms.certification.views import bp
+from lms.certification.views import bp, failed_lookups
 from lms.extensions import limiter
 
 VERIFY_LIMIT = "120 per minute"
-# Failed look-ups count hardest: guessing codes gets slow long before it could succeed.
-FAILED_LIMIT = "20 per minute;100 per hour"
-
-
-def _failed(response: Response) -> bool:
-    return response.status_code in (400, 404)
 
 
 def _private(response: Response) -> Response:
@@ -70,7 +64,7 @@ def _lookup(code_text: str) -> Row[Any]:
 
 @bp.route("/verify", methods=["GET", "POST"])
 @limiter.limit(VERIFY_LIMIT)
-@limiter.limit(FAILED_LIMIT, deduct_when=_failed)
+@failed_lookups
 def verify() -> Response:
     """Check a certificate by typing its code, or by dropping its PDF."""
     code_form = VerifyCodeForm(request.args, meta={"csrf": False})
@@ -100,7 +94,7 @@ def verify() -> Response:
 
 @bp.get("/verify/<code>")
 @limiter.limit(VERIFY_LIMIT)
-@limiter.limit(FAILED_LIMIT, deduct_when=_failed)
+@failed_lookups
 def verify_page(code: str) -> Response:
     """Show a certificate's status and what it certifies."""
     certificate = _lookup(code)
@@ -113,7 +107,7 @@ def verify_page(code: str) -> Response:
 
 @bp.get("/verify/<code>.json")
 @limiter.limit(VERIFY_LIMIT)
-@limiter.limit(FAILED_LIMIT, deduct_when=_failed)
+@failed_lookups
 def verify_json(code: str) -> Response:
     """Return the same facts as the page, as JSON."""
     try:
@@ -129,7 +123,7 @@ def verify_json(code: str) -> Response:
 
 @bp.get("/credentials/<code>.json")
 @limiter.limit(VERIFY_LIMIT)
-@limiter.limit(FAILED_LIMIT, deduct_when=_failed)
+@failed_lookups
 def credential_json(code: str) -> Response:
     """Return the signed OpenBadgeCredential exactly as issued."""
     try:

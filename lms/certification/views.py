@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError, PendingRollbackError
 from werkzeug.wrappers import Response
 
 from lms.auth.models import Role, User
@@ -27,17 +28,36 @@ from lms.certification.codes import InvalidCode, format_code
 from lms.certification.forms import ClaimForm, IssueForm, RevokeForm
 from lms.certification.models import Certificate
 from lms.certification.services import (
+    AlreadyIssued,
     CertificationError,
+    active_certificate,
     certificates_of,
     eligibility_for,
     expiry_warning,
     find_certificate,
 )
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.learning.services import programs_of
 
 # The public verification routes join this blueprint from verify_views.py.
 bp = Blueprint("certification", __name__)
+
+#: Every look-up that finds nothing counts here, on whichever route it came: the page, its
+#: JSON, the signed credential, a dropped PDF or a signed-in PDF download. One budget per
+#: client, so guessing codes gets slow long before it could succeed.
+FAILED_LOOKUP_LIMIT = "20 per minute;100 per hour"
+
+
+def lookup_failed(response: Response) -> bool:
+    """Return whether a certificate look-up found nothing (or could not be read)."""
+    return response.status_code in (400, 404)
+
+
+failed_lookups = limiter.shared_limit(FAILED_LOOKUP_LIMIT, scope="certificate-lookups",
+                                      deduct_when=lookup_failed)
+
+#: Downloads of issued PDFs per client; failed ones also spend the shared look-up budget.
+PDF_LIMIT = "30 per minute"
 
 
 def _certificate_or_404(code: str) -> Certificate:
@@ -86,6 +106,12 @@ def claim() -> Response:
     try:
         certificate = issuing.claim(current_user, program, form.profile.data or None,
                                     date.today())
+    except AlreadyIssued as issued:
+        # A second click, or a simultaneous claim that won the race: lead to that certificate.
+        return _lead_to_issued(issued, program)
+    except (IntegrityError, PendingRollbackError):
+        # The same race where a savepoint cannot catch it (pysqlite's transactions).
+        return _lead_to_issued(AlreadyIssued(None), program)
     except (CertificationError, KeyError) as error:
         flash(str(error) if isinstance(error, CertificationError) else
               "That certificate is not offered by this program.", "error")
@@ -96,14 +122,31 @@ def claim() -> Response:
     return redirect(url_for("certification.my_certificates"))
 
 
+def _lead_to_issued(issued: AlreadyIssued, program: Program) -> Response:
+    """Say which certificate the trainee already holds, the one a simultaneous claim issued."""
+    code = issued.code
+    if code is None:
+        # This transaction's snapshot predates the winner's commit: look again in a new one.
+        db.session.rollback()
+        winner = active_certificate(current_user.id, program.slug)
+        code = winner.code if winner else None
+    if code is None:
+        flash(str(issued), "error")
+    else:
+        flash(f"Congratulations! Your certificate {format_code(code)} is ready.", "success")
+    return redirect(url_for("certification.my_certificates"))
+
+
 @bp.get("/certificates/<code>.pdf")
 @login_required
+@limiter.limit(PDF_LIMIT)
+@failed_lookups
 def download_pdf(code: str) -> Response:
     """Send the issued PDF to its holder or an admin, byte for byte as issued."""
     certificate = _certificate_or_404(code)
     if current_user.role is not Role.ADMIN and certificate.user_id != current_user.id:
-        abort(403, "A certificate's PDF is only for its holder. Anyone can check it on its "
-                   "public page instead.")
+        # Someone else's certificate looks exactly like a missing one: no code is confirmed.
+        abort(404)
     response = make_response(certificate.pdf)
     response.mimetype = "application/pdf"
     name = f"lantern-certificate-{format_code(certificate.code)}.pdf"

@@ -55,19 +55,20 @@ def load_entry(entry_id: int) -> PracticeEntry:
 
 
 def own_entry(entry_id: int) -> PracticeEntry:
-    """Return the signed-in trainee's own entry, else 403."""
+    """Return the signed-in trainee's own entry, else 404 like a missing one."""
     entry = load_entry(entry_id)
+    # Someone else's entry answers exactly as a missing one: ids reveal nothing.
     if current_user.role is not Role.TRAINEE or entry.trainee_id != current_user.id:
-        abort(403, "This practice entry belongs to someone else, so only they can change it.")
+        abort(404)
     return entry
 
 
 def reviewable_entry(entry_id: int) -> PracticeEntry:
-    """Return an entry an assigned supervisor may see (never a draft), else 403."""
+    """Return an entry an assigned supervisor may see (never a draft), else 403 or 404."""
     entry = load_entry(entry_id)
     if (current_user.role is not Role.SUPERVISOR
             or entry.trainee_id not in assigned_trainee_ids(current_user.id)):
-        abort(403, "Only a supervisor assigned to this trainee can review their practice.")
+        abort(404)  # the entry of a trainee they do not supervise: as if it did not exist
     if entry.state is EntryState.DRAFT:
         abort(403, TAKEN_BACK)
     return entry

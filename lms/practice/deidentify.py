@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from lms.markdown import without_bidi_controls
+
 __all__ = ["KINDS", "Hit", "highlight", "screen", "summary"]
 
 
@@ -236,12 +238,12 @@ def highlight(text: str, hits: list[Hit]) -> Markup:
     parts: list[str] = []
     position = 0
     for hit in hits:
-        parts.append(str(escape(text[position:hit.start])))
+        parts.append(str(escape(without_bidi_controls(text[position:hit.start]))))
         label = KINDS[hit.kind].label
-        parts.append(f'<mark title="{escape(label)}">{escape(hit.text)}'
+        parts.append(f'<mark title="{escape(label)}">{escape(without_bidi_controls(hit.text))}'
                      f'<span class="visually-hidden"> ({escape(label)})</span></mark>')
         position = hit.end
-    parts.append(str(escape(text[position:])))
+    parts.append(str(escape(without_bidi_controls(text[position:]))))
     return Markup("".join(parts))
 
 

@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.ids import coerce_id
 from lms.practice.models import OARS_FIELDS, SessionKind
 from lms.practice.once import new_form_key
 from lms.practice.profile import MODALITIES, SUPERVISION_TOPICS
@@ -44,11 +45,51 @@ def _date(label: str, what: str) -> DateField:
                      invalid_value_message="Please enter a whole date, like 2026-03-14.")
 
 
-def _minutes(label: str, low: int, high: int, hint: str) -> IntegerField:
+class WholeNumberField(IntegerField):
+    """A whole number typed in ASCII digits, refused with the field's own message otherwise.
+
+    WTForms' IntegerField hands any length of digits to NumberRange, whose NaN check turns a
+    400-digit number into an OverflowError (a 500); int() also reads "1_000" and Arabic-Indic
+    digits. Here a number too long for its range gets the range message and anything that is
+    not plain digits gets the invalid-value message, before any validator runs.
+    """
+
+    def __init__(self, label: str, low: int, high: int, range_message: str,
+                 **kwargs: object) -> None:
+        self.range_message = range_message
+        self.max_digits = len(str(max(abs(low), abs(high)))) + 1
+        super().__init__(label, **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        """Read the typed value: ASCII digits with an optional minus sign, and not too many."""
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        text = valuelist[0].strip()
+        digits = text.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit()):
+            self.data = None
+            raise ValueError(self.invalid_value_message or self.gettext("Not a valid number."))
+        if len(digits.lstrip("0")) > self.max_digits:
+            self.data = None
+            raise ValueError(self.range_message)
+        self.data = int(text)
+
+
+def _minutes(label: str, low: int, high: int, hint: str) -> WholeNumberField:
     message = f"Please enter between {low} and {high} minutes."
-    return IntegerField(label, description=hint, validators=[
+    return WholeNumberField(label, low, high, message, description=hint, validators=[
         InputRequired(message="Please enter how many minutes."), NumberRange(low, high, message)],
         invalid_value_message="Please enter the minutes as a whole number, like 45.")
+
+
+TALLY_MESSAGE = "Please enter a whole number between 0 and 500, or leave it empty."
+
+
+def _tally(label: str) -> WholeNumberField:
+    return WholeNumberField(label, 0, 500, TALLY_MESSAGE,
+                            validators=[Optional(), NumberRange(0, 500, TALLY_MESSAGE)],
+                            invalid_value_message=TALLY_MESSAGE)
 
 
 class EntryForm(FlaskForm):
@@ -118,15 +159,12 @@ class ObservationForm(FlaskForm):
     note = TextAreaField("Note (optional)", validators=[Length(max=2000)],
                          description="What you saw. No names or details that identify the "
                                      "people supported.")
-    open_questions = IntegerField("Open questions", validators=[Optional(), NumberRange(0, 500)])
-    closed_questions = IntegerField("Closed questions",
-                                    validators=[Optional(), NumberRange(0, 500)])
-    simple_reflections = IntegerField("Simple reflections",
-                                      validators=[Optional(), NumberRange(0, 500)])
-    complex_reflections = IntegerField("Complex reflections",
-                                       validators=[Optional(), NumberRange(0, 500)])
-    affirmations = IntegerField("Affirmations", validators=[Optional(), NumberRange(0, 500)])
-    summaries = IntegerField("Summaries", validators=[Optional(), NumberRange(0, 500)])
+    open_questions = _tally("Open questions")
+    closed_questions = _tally("Closed questions")
+    simple_reflections = _tally("Simple reflections")
+    complex_reflections = _tally("Complex reflections")
+    affirmations = _tally("Affirmations")
+    summaries = _tally("Summaries")
     confirm_identifiers = BooleanField(CONFIRM_LABEL)
     screened = HiddenField()
 
@@ -151,9 +189,10 @@ class SessionForm(FlaskForm):
                                                                      "or group.")
     modality = RadioField("How it took place", choices=as_choices(MODALITIES), default="in-person",
                           invalid_choice_message="Please choose how the session took place.")
-    trainees = CheckboxesField("Who took part", coerce=int,
+    trainees = CheckboxesField("Who took part", coerce=coerce_id,
                                validators=[InputRequired("Please choose who took part.")],
-                               invalid_choice_message="Please choose trainees you supervise.")
+                               invalid_choice_message="Please choose trainees you supervise.",
+                               invalid_value_message="Please choose trainees you supervise.")
     topics = CheckboxesField("Topics", choices=as_choices(SUPERVISION_TOPICS),
                              validators=[InputRequired("Please choose at least one topic.")],
                              invalid_choice_message="Please choose topics from the list.")

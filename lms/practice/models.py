@@ -271,7 +271,10 @@ def postgresql_keep(table: str) -> tuple[str, ...]:
             "FOR EACH ROW EXECUTE FUNCTION sign_off_kept()")
 
 
-for _model in (PracticeDecision, CompetencyObservation):
+# Supervision sessions and who attended are records a certificate rests on too: a correction
+# is a new, linked record. Keep in step with the migration "certificates and supervision
+# sessions are kept".
+for _model in (PracticeDecision, CompetencyObservation, SupervisionSession, SessionAttendee):
     for _statement in sqlite_keep(_model.__tablename__):
         event.listen(_model.__table__, "after_create",
                      DDL(_statement).execute_if(dialect="sqlite"))

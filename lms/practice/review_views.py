@@ -77,8 +77,8 @@ def approve(entry_id: int) -> Response | tuple[str, int]:
     try:
         decide(entry, current_user, Decision.APPROVE,
                seen_submission=_submission(form.submission.data))
-    except NotAssigned as error:
-        abort(403, str(error))
+    except NotAssigned:
+        abort(404)  # a trainee they do not supervise: their entries look missing
     except AlreadyDecided as error:
         db.session.rollback()
         return conflict(str(error), _queue_url(), "Back to your queue")
@@ -96,8 +96,8 @@ def return_entry(entry_id: int) -> Response | tuple[str, int]:
     form = ReturnForm()
     try:
         ensure_assigned(current_user, entry.trainee_id)
-    except NotAssigned as error:
-        abort(403, str(error))
+    except NotAssigned:
+        abort(404)  # a trainee they do not supervise: their entries look missing
     if form.validate_on_submit():
         try:
             decide(entry, current_user, Decision.RETURN, form.comment.data or "",

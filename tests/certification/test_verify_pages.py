@@ -10,6 +10,7 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
+from lms.catalog.profile import profile
 from lms.catalog.services import get_catalog
 from lms.certification import issuing
 from lms.certification.codes import format_code
@@ -22,17 +23,30 @@ from tests.certification.records import make_eligible
 from tests.conftest import csrf_token, get_user
 
 
-@pytest.fixture
-def issued(app, people, monkeypatch):
-    """Issue a certificate for the trainee and return its formatted code."""
+def _issue(app, people, monkeypatch, issued_on: date) -> str:
+    """Issue a certificate for the trainee on a given day and return its formatted code."""
+    # Certificates cannot be back-dated once issued (the database refuses), so tests about
+    # expiry issue them on an earlier day instead.
     with app.app_context():
         program = get_catalog().program("foundations")
         make_eligible(monkeypatch, people["trainee"], program)
-        certificate = issuing.claim(get_user(people["trainee"]), program, None, date.today())
+        certificate = issuing.claim(get_user(people["trainee"]), program, None, issued_on)
         db.session.commit()
         code = format_code(certificate.code)
         db.session.remove()
     return code
+
+
+def _validity_months() -> int:
+    chosen = profile(get_catalog().program("foundations"))
+    assert chosen.validity_months, "the Foundations profile should expire"
+    return chosen.validity_months
+
+
+@pytest.fixture
+def issued(app, people, monkeypatch):
+    """Issue a certificate for the trainee today and return its formatted code."""
+    return _issue(app, people, monkeypatch, date.today())
 
 
 def _certificate(app, code):
@@ -141,12 +155,11 @@ def test_superseded_certificate_names_its_replacement_in_one_query(app, people, 
     assert client.get(f"/verify/{new_code}.json").get_json()["replaced_by"] is None
 
 
-def test_expired_certificate_shows_expired(app, issued, client):
+def test_expired_certificate_shows_expired(app, people, client, monkeypatch):
     with app.app_context():
-        certificate = db.session.scalar(db.select(Certificate))
-        certificate.issued_on = date.today() - timedelta(days=800)
-        certificate.expires_on = date.today() - timedelta(days=70)
-        db.session.commit()
+        months = _validity_months()
+    issued = _issue(app, people, monkeypatch,
+                    issuing.add_months(date.today(), -months) - timedelta(days=70))
     assert "Expired" in client.get(f"/verify/{issued}").get_data(as_text=True)
     assert client.get(f"/verify/{issued}.json").get_json()["status"] == "expired"
 
@@ -229,18 +242,27 @@ def test_trainee_sees_checklist_claims_and_downloads(app, people, client, sign_i
     assert pdf.mimetype == "application/pdf"
 
 
-def test_expiry_warning_on_the_trainee_page(app, people, issued, client, sign_in):
+def test_expiry_warning_on_the_trainee_page(app, people, client, sign_in, monkeypatch):
     with app.app_context():
-        certificate = db.session.scalar(db.select(Certificate))
-        certificate.expires_on = date.today() + timedelta(days=30)
-        db.session.commit()
+        months = _validity_months()
+    issued = _issue(app, people, monkeypatch,
+                    issuing.add_months(date.today() + timedelta(days=30), -months))
+    expires_on = _certificate(app, issued).expires_on
+    days = (expires_on - date.today()).days
+    assert 28 <= days <= 30  # the same day some months later, clamped to a month's end
     sign_in("trainee@example.org")
-    assert "expires in 30 days" in client.get("/certificates").get_data(as_text=True)
+    assert f"expires in {days} days" in client.get("/certificates").get_data(as_text=True)
 
 
 def test_others_cannot_download_a_certificate(app, people, issued, client, sign_in):
+    from lms.certification.codes import new_code
+
     sign_in("supervisor@example.org")
-    assert client.get(f"/certificates/{issued}.pdf").status_code == 403
+    theirs = client.get(f"/certificates/{issued}.pdf")
+    missing = client.get(f"/certificates/{format_code(new_code())}.pdf")
+    # Someone else's certificate answers exactly like a code that was never issued.
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.get_data(as_text=True) == missing.get_data(as_text=True)
 
 
 def _certificate_pdf(app, code):

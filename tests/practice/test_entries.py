@@ -273,10 +273,11 @@ def test_someone_elses_entry_is_refused(app, people, client, sign_in):
         db.session.commit()
     sign_in("trainee@example.org")
     url = f"/practice/entries/{entry_id}"
-    assert client.get(url).status_code == 403
-    assert client.get(f"{url}/edit").status_code == 403
+    # Someone else's entry answers as if it did not exist: ids reveal nothing.
+    assert client.get(url).status_code == 404
+    assert client.get(f"{url}/edit").status_code == 404
     token = csrf_token(client, "/practice")
-    assert client.post(f"{url}/withdraw", data={"csrf_token": token}).status_code == 403
+    assert client.post(f"{url}/withdraw", data={"csrf_token": token}).status_code == 404
     with app.app_context():
         assert db.session.get(PracticeEntry, entry_id).state is EntryState.SUBMITTED
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 1

@@ -192,12 +192,14 @@ def test_unassigned_supervisor_is_refused_and_nothing_changes(app, people, clien
     sign_in("other.supervisor@example.org")
     token = _token(client)
     assert f'id="entry-{entry_id}"' not in client.get(QUEUE).get_data(as_text=True)
-    for url, data in ((f"/supervision/entries/{entry_id}/approve", {}),
-                      (f"/supervision/entries/{entry_id}/return", {"comment": "No"}),
-                      ("/supervision/queue/approve", {"entries": [f"{my_entry}:1",
-                                                                  f"{entry_id}:1"]})):
-        assert client.post(url, data={"csrf_token": token, **data}).status_code == 403
-    assert client.get(f"/practice/entries/{entry_id}").status_code == 403
+    # The entries of a trainee they do not supervise look missing (404), one by one; a bulk
+    # approval naming one of them is refused as a whole, saying why (403).
+    for url, data, status in ((f"/supervision/entries/{entry_id}/approve", {}, 404),
+                              (f"/supervision/entries/{entry_id}/return", {"comment": "No"}, 404),
+                              ("/supervision/queue/approve",
+                               {"entries": [f"{my_entry}:1", f"{entry_id}:1"]}, 403)):
+        assert client.post(url, data={"csrf_token": token, **data}).status_code == status
+    assert client.get(f"/practice/entries/{entry_id}").status_code == 404
     assert client.get(f"/supervision/trainees/{people['trainee']}").status_code == 403
     assert client.get(
         f"/supervision/trainees/{people['trainee']}/observations/new").status_code == 403
