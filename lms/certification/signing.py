@@ -18,6 +18,7 @@ from lms.certification.credentials.keys import (
     generate_key_file,
     issuer_profile,
     load_signing_key,
+    verification_method,
     verification_method_id,
 )
 from lms.certification.models import Certificate, CertificateStatus, IssuerKey
@@ -85,6 +86,11 @@ def published_keys() -> list[str]:
 def issuer_document() -> dict[str, Any]:
     """Return the issuer profile with all its keys, old ones included."""
     return issuer_profile(issuer_id(), issuer_name(), base_url(), published_keys())
+
+
+def issuer_key_document(public_multibase: str) -> dict[str, Any]:
+    """Return the Multikey document of one of the issuer's keys."""
+    return verification_method(issuer_id(), public_multibase)
 
 
 def status_list_url() -> str:

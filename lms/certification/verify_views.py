@@ -160,3 +160,14 @@ def issuer() -> Response:
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
+
+
+@bp.get("/issuer/keys/<key>")
+def issuer_key(key: str) -> Response:
+    """Return one key the issuer has signed with, so verifiers can dereference proof keys."""
+    if key not in signing.published_keys():
+        return _json_not_found(error="not_found", message="This issuer never used that key.")
+    response = make_response(signing.to_json(signing.issuer_key_document(key)))
+    response.mimetype = "application/ld+json"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

@@ -22,6 +22,7 @@ from lms.certification.credentials.keys import (
     issuer_profile,
     key_id,
     load_signing_key,
+    method_controlled_by,
     private_key_pem,
     public_key_from_multibase,
     public_key_multibase,
@@ -195,3 +196,17 @@ def test_generated_keys_sign_and_verify() -> None:
     key = SigningKey(Ed25519PrivateKey.generate())
     public = public_key_from_multibase(public_key_multibase(key.public_key))
     public.verify(key.sign(b"data"), b"data")
+
+
+def test_an_https_issuer_serves_each_key_at_a_url_of_its_own(signing_key: SigningKey) -> None:
+    issuer = "https://verify.example.org/issuer"
+    method = verification_method_id(issuer, signing_key.public_key)
+    assert method == f"{issuer}/keys/{signing_key.public_multibase}"
+    assert method_controlled_by(method, issuer)
+    # Credentials issued before keys had URLs of their own named them by fragment.
+    assert method_controlled_by(f"{issuer}#{signing_key.public_multibase}", issuer)
+    assert not method_controlled_by(f"{issuer}/keys/", issuer)
+    assert not method_controlled_by(f"{issuer}/keys/a/b", issuer)
+    assert not method_controlled_by(f"https://other.example/issuer/keys/{signing_key.key_id}",
+                                    issuer)
+    assert not method_controlled_by(f"{issuer}x#{signing_key.key_id}", issuer)

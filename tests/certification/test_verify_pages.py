@@ -266,3 +266,19 @@ def test_admin_issue_of_an_unknown_certificate_says_so(app, people, client, sign
     assert "not offered by this program. Nothing was issued." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0
+
+
+def test_each_published_key_is_served_at_its_verification_method_id(client, app):
+    with app.app_context():
+        from lms.certification import signing
+
+        key = signing.signing_key().public_multibase
+        method = signing.current_verification_method()
+        issuer = signing.issuer_id()
+    assert method == f"{issuer}/keys/{key}"
+    served = client.get(f"/issuer/keys/{key}").get_json(force=True)
+    assert served == {"@context": "https://w3id.org/security/multikey/v1", "id": method,
+                      "type": "Multikey", "controller": issuer, "publicKeyMultibase": key}
+    assert method in client.get("/issuer").get_json(force=True)["assertionMethod"]
+    unknown = client.get("/issuer/keys/z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")
+    assert unknown.status_code == 404

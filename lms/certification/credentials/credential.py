@@ -19,7 +19,7 @@ from pyld import jsonld as pyld_jsonld
 
 from lms.certification.credentials import jsonld
 from lms.certification.credentials.jsonld import OB_V3, VC_V2, CredentialDataLoss, DocumentLoader
-from lms.certification.credentials.keys import SigningKey, b58encode
+from lms.certification.credentials.keys import SigningKey, b58encode, method_controlled_by
 
 __all__ = [
     "CredentialDataLoss",
@@ -198,7 +198,7 @@ def _verify(
     issuer = credential.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     # The key must belong to the issuer that the credential names.
-    if not isinstance(issuer_id, str) or method.split("#", 1)[0] != issuer_id:
+    if not isinstance(issuer_id, str) or not method_controlled_by(method, issuer_id):
         return False
     public_key = _verify_public_key(public_keys[method])
     signature = _verify_b58decode(proof_value[1:])

@@ -100,8 +100,38 @@ def key_id(public_key: Ed25519PublicKey | str) -> str:
 
 
 def verification_method_id(issuer_id: str, public_key: Ed25519PublicKey | str) -> str:
-    """Return the verification method URL for a key of an issuer (issuer id + '#' + key id)."""
-    return f"{issuer_id}#{key_id(public_key)}"
+    """Return the verification method id of an issuer's key.
+
+    A DID issuer names its keys by fragment, which DID resolvers dereference. An https issuer
+    names each key by a URL of its own (issuer id + '/keys/' + key id) that serves the key: a
+    verifier fetching 'issuer#key' gets the whole profile, which verifiers written by others
+    (DCC verifier-core, Digital Bazaar's vc) reject as an "unsupported key type".
+    """
+    if issuer_id.startswith("did:"):
+        return f"{issuer_id}#{key_id(public_key)}"
+    return f"{issuer_id}/keys/{key_id(public_key)}"
+
+
+def method_controlled_by(method: str, issuer_id: str) -> bool:
+    """Return whether a verification method id names a key of this issuer (either form)."""
+    for separator in ("#", "/keys/"):
+        prefix = issuer_id + separator
+        rest = method[len(prefix):]
+        if method.startswith(prefix) and rest and "/" not in rest and "#" not in rest:
+            return True
+    return False
+
+
+def verification_method(issuer_id: str, public_key: Ed25519PublicKey | str) -> dict[str, Any]:
+    """Return the Multikey document of one issuer key, as served at its verification method id."""
+    multibase = key_id(public_key)
+    return {
+        "@context": MULTIKEY_V1,
+        "id": verification_method_id(issuer_id, multibase),
+        "type": "Multikey",
+        "controller": issuer_id,
+        "publicKeyMultibase": multibase,
+    }
 
 
 def load_signing_key(value_or_path: str) -> SigningKey:
@@ -218,14 +248,9 @@ def issuer_profile(
         if multibase in seen:
             continue
         seen.add(multibase)
-        methods.append(
-            {
-                "id": verification_method_id(issuer_id, multibase),
-                "type": "Multikey",
-                "controller": issuer_id,
-                "publicKeyMultibase": multibase,
-            }
-        )
+        method = verification_method(issuer_id, multibase)
+        del method["@context"]  # the profile's own context list covers Multikey
+        methods.append(method)
     return {
         "@context": [DID_V1, MULTIKEY_V1, VC_V2, OB_V3],
         "id": issuer_id,
