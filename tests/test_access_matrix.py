@@ -66,6 +66,10 @@ ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
     "certification.status_list": ("GET", (200, 200, 200, 200)),
     "certification.issuer": ("GET", (200, 200, 200, 200)),
     "certification.issuer_key": ("GET", (200, 200, 200, 200)),
+    # The verification API is public; an empty body is refused with a problem detail.
+    "certification.verify_credential_api": ("POST", (400, 400, 400, 400)),
+    "certification.verify_batch_api": ("POST", (400, 400, 400, 400)),
+    "certification.openapi": ("GET", (200, 200, 200, 200)),
     # The sample certificate is the trainee's; posts without form data are refused kindly.
     "certification.my_certificates": ("GET", (SIGN_IN, 200, 403, 403)),
     "certification.claim": ("POST", (SIGN_IN, 400, 403, 403)),
