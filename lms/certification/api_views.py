@@ -11,9 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from lms.certification import signing
 from lms.certification.codes import InvalidCode, format_code
-from lms.certification.openapi import openapi_document
-from lms.certification.public import signed_credential
-from lms.certification.verification import (
+from lms.certification.credentials.verification import (
     MALFORMED_VALUE_ERROR,
     PARSING_ERROR,
     ThisIssuer,
@@ -21,6 +19,8 @@ from lms.certification.verification import (
     problem,
     verify,
 )
+from lms.certification.openapi import openapi_document
+from lms.certification.public import signed_credential
 from lms.certification.views import bp
 from lms.extensions import csrf, limiter
 from lms.ratelimits import retry_after_seconds

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from lms.catalog.services import get_catalog
 from lms.certification import issuing, signing
-from lms.certification.credential import sign_credential
-from lms.certification.keys import SigningKey, did_key, verification_method_id
+from lms.certification.credentials.credential import sign_credential
+from lms.certification.credentials.keys import SigningKey, did_key, verification_method_id
 from lms.certification.models import IssuerKey
 from lms.extensions import db
 from tests.certification.conftest import make_credential

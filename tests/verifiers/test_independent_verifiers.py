@@ -92,8 +92,9 @@ def lantern(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lantern]:
     credentials = _seed(env, "valid", "revoked", "expired")
     # Rotation: the server now signs with a new key, and every earlier key must still verify.
     new_key = instance / "rotated_key.pem"
-    subprocess.run([sys.executable, "-c", "from lms.certification.keys import generate_key_file;"
-                    f"generate_key_file({str(new_key)!r})"], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-c", "from lms.certification.credentials.keys import "
+                    f"generate_key_file; generate_key_file({str(new_key)!r})"], cwd=ROOT,
+                   check=True)
     env["LMS_SIGNING_KEY"] = str(new_key)
     credentials |= _seed(env, "rotated")
     log_path = instance / "server.log"

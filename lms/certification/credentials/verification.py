@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from lms.certification import jsonld
-from lms.certification.credential import CRYPTOSUITE, PROOF_TYPE, verify_credential
-from lms.certification.keys import did_key_public_key, method_controlled_by
+from lms.certification.credentials import jsonld
+from lms.certification.credentials.credential import CRYPTOSUITE, PROOF_TYPE, verify_credential
+from lms.certification.credentials.keys import did_key_public_key, method_controlled_by
 
 # Problem types: the W3C ones where the specifications define them (VC Data Model 2.0 §7.1,
 # Bitstring Status List §3.7), Lantern's own for checks those specifications leave to verifiers.
