@@ -282,3 +282,38 @@ def test_each_published_key_is_served_at_its_verification_method_id(client, app)
     assert method in client.get("/issuer").get_json(force=True)["assertionMethod"]
     unknown = client.get("/issuer/keys/z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")
     assert unknown.status_code == 404
+
+
+def test_the_trainees_page_offers_linkedin_and_the_fields_to_copy(app, people, issued, client,
+                                                                   sign_in):
+    from urllib.parse import parse_qs, urlsplit
+
+    sign_in("trainee@example.org")
+    page = client.get("/certificates").get_data(as_text=True)
+    link = re.search(r'href="(https://www\.linkedin\.com/profile/add\?[^"]+)"', page)
+    assert link and "Add to LinkedIn profile" in page
+    fields = parse_qs(urlsplit(link.group(1).replace("&amp;", "&")).query)
+    certificate = _certificate(app, issued)
+    assert fields["startTask"] == ["CERTIFICATION_NAME"]
+    assert fields["name"] == [certificate.profile_title]
+    assert fields["organizationName"] == ["Lantern Peer Support Program"]
+    assert fields["issueYear"] == [str(certificate.issued_on.year)]
+    assert fields["issueMonth"] == [str(certificate.issued_on.month)]
+    assert fields["expirationYear"] == [str(certificate.expires_on.year)]
+    assert fields["certId"] == [issued]
+    assert fields["certUrl"] == [f"http://localhost/verify/{issued}"]
+    block = page[page.index('class="copyable"'):]
+    for text in (certificate.profile_title, issued, f"http://localhost/verify/{issued}",
+                 f"{certificate.issued_on:%B %Y}", f"{certificate.expires_on:%B %Y}"):
+        assert f"<dd>{escape(text)}</dd>" in block
+
+
+def test_a_revoked_certificate_is_not_offered_for_a_profile(app, people, issued, client, sign_in):
+    with app.app_context():
+        certificate = db.session.scalar(db.select(Certificate).filter_by(
+            code=issued.replace("-", "")))
+        issuing.revoke(certificate, "Issued in error", get_user(people["admin"]))
+        db.session.commit()
+    sign_in("trainee@example.org")
+    page = client.get("/certificates").get_data(as_text=True)
+    assert "linkedin.com" not in page and 'class="copyable"' not in page
