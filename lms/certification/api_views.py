@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, current_app, g, jsonify, make_response, request
+from flask import Response, g, jsonify, make_response, request
 from flask_limiter import RequestLimit
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -82,18 +82,6 @@ def _batch_cost() -> int:
     return len(items) if isinstance(items, list) and 1 <= len(items) <= BATCH_MAX else 1
 
 
-def this_issuer() -> ThisIssuer:
-    """Return what this instance knows about itself as an issuer."""
-    ids = {signing.issuer_id()}
-    configured = current_app.config.get("LMS_ISSUER_DID")
-    if configured:
-        ids.add(configured)
-    return ThisIssuer(ids=frozenset(ids), name=signing.issuer_name(),
-                      public_keys=frozenset(signing.published_keys()),
-                      status_list_url=signing.status_list_url(),
-                      revoked=signing.revoked_indexes)
-
-
 def _read_json(limit: int) -> tuple[Any, Response | None]:
     """Return the parsed body, or the refusal to send instead."""
     request.max_content_length = limit
@@ -126,7 +114,7 @@ def verify_credential_api() -> Response:
                         'The body must be {"verifiableCredential": {...}, "options": {}}.')
     if not isinstance(body.get("options", {}), dict):
         return _refusal(MALFORMED_VALUE_ERROR, "Bad options", "options must be an object.")
-    verdict = verify(body["verifiableCredential"], this_issuer())
+    verdict = verify(body["verifiableCredential"], signing.this_issuer())
     return _json(verdict.as_json(), _verdict_status(verdict))
 
 
@@ -146,7 +134,7 @@ def verify_batch_api() -> Response:
         return _refusal(MALFORMED_VALUE_ERROR, "No items",
                         f'The body must be {{"items": [...]}} with 1 to {BATCH_MAX} items, each '
                         '{"verifiableCredential": {...}} or {"code": "..."}.')
-    issuer = this_issuer()
+    issuer = signing.this_issuer()
     results = [_batch_item(item, issuer) for item in items]
     return _json({"results": results}, 200)
 

@@ -21,6 +21,7 @@ from lms.certification.credentials.keys import (
     verification_method,
     verification_method_id,
 )
+from lms.certification.credentials.verification import ThisIssuer
 from lms.certification.models import Certificate, CertificateStatus, IssuerKey
 from lms.config import ConfigError
 from lms.extensions import db
@@ -91,6 +92,17 @@ def issuer_document() -> dict[str, Any]:
 def issuer_key_document(public_multibase: str) -> dict[str, Any]:
     """Return the Multikey document of one of the issuer's keys."""
     return verification_method(issuer_id(), public_multibase)
+
+
+def this_issuer() -> ThisIssuer:
+    """Return what this instance knows about itself, for verifying credentials handed to it."""
+    ids = {issuer_id()}
+    configured = current_app.config.get("LMS_ISSUER_DID")
+    if configured:
+        ids.add(configured)
+    return ThisIssuer(ids=frozenset(ids), name=issuer_name(),
+                      public_keys=frozenset(published_keys()),
+                      status_list_url=status_list_url(), revoked=revoked_indexes)
 
 
 def status_list_url() -> str:

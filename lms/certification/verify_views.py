@@ -19,13 +19,13 @@ from werkzeug.wrappers import Response
 
 from lms.certification import signing
 from lms.certification.codes import InvalidCode, format_code, parse_code
-from lms.certification.forms import VerifyCodeForm, VerifyFileForm
+from lms.certification.forms import VerifyCodeForm, VerifyFileForm, VerifyPasteForm
 from lms.certification.public import (
     find_public,
-    find_public_by_pdf,
     public_facts,
     signed_credential,
 )
+from lms.certification.uploads import check_credential_text, check_file
 from lms.certification.views import bp
 from lms.extensions import limiter
 
@@ -74,7 +74,9 @@ def _lookup(code_text: str) -> Row[Any]:
 def verify() -> Response:
     """Check a certificate by typing its code, or by dropping its PDF."""
     code_form = VerifyCodeForm(request.args, meta={"csrf": False})
-    file_form = VerifyFileForm()
+    pasted = request.method == "POST" and "credential" in request.form
+    file_form = VerifyFileForm() if not pasted else VerifyFileForm(formdata=None)
+    paste_form = VerifyPasteForm() if pasted else VerifyPasteForm(formdata=None)
     if request.method == "GET" and "code" in request.args and code_form.validate():
         try:
             code = parse_code(code_form.code.data or "")
@@ -82,18 +84,24 @@ def verify() -> Response:
             code_form.code.errors = [str(error)]
         else:
             return redirect(url_for("certification.verify_page", code=format_code(code)))
-    result = None
+    check = None
     status = 200
     if request.method == "POST":
-        if file_form.validate_on_submit():
-            content = file_form.document.data.read()
-            result = find_public_by_pdf(content)
-            status = 200 if result else 404
-        else:
+        form = paste_form if pasted else file_form
+        if not form.validate_on_submit():
             status = 400
+        elif pasted:
+            check = check_credential_text(paste_form.credential.data or "")
+        else:
+            check = check_file(file_form.document.data.read())
+        if check is not None:
+            # Anything that is not one of our genuine credentials counts as a failed look-up.
+            status = 200 if check.record is not None or check.genuine else 404
+    result = check.record if check else None
     response = make_response(render_template(
         "certification/verify.html", code_form=code_form, file_form=file_form,
-        checked=request.method == "POST" and status != 400, result=result,
+        paste_form=paste_form, checked=check is not None, check=check, result=result,
+        this_organisation=signing.issuer_name(),
         facts=public_facts(result, _today()) if result else None), status)
     return _private(response)
 

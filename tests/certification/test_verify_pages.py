@@ -158,7 +158,14 @@ def test_pdf_check_matches_only_the_issued_file(app, issued, client):
                                         "document": (_file(pdf), "certificate.pdf")})
     assert same.status_code == 200
     assert "exactly the certificate we issued" in same.get_data(as_text=True)
-    edited = pdf[:-20] + b"X" + pdf[-19:]
+    # Any other PDF without a credential attached matches nothing.
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    edited = _file(b"")
+    writer.write(edited)
+    edited = edited.getvalue()
     other = client.post("/verify", data={"csrf_token": token,
                                          "document": (_file(edited), "certificate.pdf")})
     assert other.status_code == 404
@@ -167,7 +174,7 @@ def test_pdf_check_matches_only_the_issued_file(app, issued, client):
 
 @pytest.mark.parametrize("content,name,message", [
     (b"hello", "notes.txt", "Please choose a PDF file"),
-    (b"GIF89a....", "fake.pdf", "That file is not a PDF"),
+    (b"GIF89a....", "fake.pdf", "That file is neither a PDF nor a credential.json"),
     (b"%PDF-" + b"0" * (5 * 1024 * 1024), "huge.pdf", "larger than 5 MB"),
 ])
 def test_bad_uploads_get_a_clear_message(app, client, content, name, message):
