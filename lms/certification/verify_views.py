@@ -74,9 +74,11 @@ def _lookup(code_text: str) -> Row[Any]:
 def verify() -> Response:
     """Check a certificate by typing its code, or by dropping its PDF."""
     code_form = VerifyCodeForm(request.args, meta={"csrf": False})
-    pasted = request.method == "POST" and "credential" in request.form
+    # Two forms on one page: the prefix keeps their field ids (and CSRF ids) apart.
+    pasted = request.method == "POST" and "paste-credential" in request.form
     file_form = VerifyFileForm() if not pasted else VerifyFileForm(formdata=None)
-    paste_form = VerifyPasteForm() if pasted else VerifyPasteForm(formdata=None)
+    paste_form = (VerifyPasteForm(prefix="paste") if pasted
+                  else VerifyPasteForm(prefix="paste", formdata=None))
     if request.method == "GET" and "code" in request.args and code_form.validate():
         try:
             code = parse_code(code_form.code.data or "")

@@ -59,7 +59,7 @@ def upload(client, content: bytes, name: str):
 
 def paste(client, text: str):
     token = csrf_token(client, "/verify")
-    return client.post("/verify", data={"csrf_token": token, "credential": text})
+    return client.post("/verify", data={"paste-csrf_token": token, "paste-credential": text})
 
 
 def text_of(response) -> str:
