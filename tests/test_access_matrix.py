@@ -70,6 +70,8 @@ ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
     "certification.verify_credential_api": ("POST", (400, 400, 400, 400)),
     "certification.verify_batch_api": ("POST", (400, 400, 400, 400)),
     "certification.openapi": ("GET", (200, 200, 200, 200)),
+    # Served only when LMS_ISSUER_DID is set (tests/certification/test_issuer_did.py).
+    "certification.did_document": ("GET", (404, 404, 404, 404)),
     # The sample certificate is the trainee's; posts without form data are refused kindly.
     "certification.my_certificates": ("GET", (SIGN_IN, 200, 403, 403)),
     "certification.claim": ("POST", (SIGN_IN, 400, 403, 403)),

@@ -83,11 +83,12 @@ def _mint(request: Issue) -> Certificate:
         raise CertificationError("The trainee has not joined yet, so there is no name to print.")
     holder_name = trainee.display_name
     # A stable id per holder, derived rather than stored, that reveals nothing about them.
-    holder_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"{signing.issuer_id()}/holders/{trainee.id}")
+    # Derived from the profile URL, not the issuer id, so a DID added later changes nothing.
+    holder_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"{signing.profile_url()}/holders/{trainee.id}")
     credential = build_credential(
         credential_id=f"{signing.base_url()}/credentials/{format_code(code)}.json",
         issuer_id=signing.issuer_id(), issuer_name=signing.issuer_name(),
-        issuer_url=signing.base_url(),
+        issuer_url=signing.issuer_url(),
         holder_id=f"urn:uuid:{holder_uuid}",
         holder_name=holder_name,
         achievement_id=f"{signing.base_url()}/programs/{program.slug}#{chosen.slug}",

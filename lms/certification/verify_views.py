@@ -181,3 +181,15 @@ def issuer_key(key: str) -> Response:
     response.mimetype = "application/ld+json"
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+@bp.get("/.well-known/did.json")
+def did_document() -> Response:
+    """Return the DID document of the issuer's did:web (LMS_ISSUER_DID), every key included."""
+    document = signing.did_document()
+    if document is None:
+        return _json_not_found(error="not_found", message="This issuer has no did:web.")
+    response = make_response(signing.to_json(document))
+    response.mimetype = "application/did+ld+json"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
