@@ -74,6 +74,9 @@ def _batch_missed(response: Response) -> bool:
 
 def _batch_cost() -> int:
     """Count each credential or code of a batch against the caller's budget."""
+    if (request.content_length or 0) > BATCH_BODY_LIMIT:
+        return 1  # the view refuses it unread
+    request.max_content_length = BATCH_BODY_LIMIT
     try:
         items = json.loads(request.get_data(cache=True) or b"{}").get("items")
     except (ValueError, AttributeError, RequestEntityTooLarge):
@@ -84,12 +87,17 @@ def _batch_cost() -> int:
 
 def _read_json(limit: int) -> tuple[Any, Response | None]:
     """Return the parsed body, or the refusal to send instead."""
+    too_large = _refusal(TOO_LARGE, "Body too large",
+                         f"The body must be at most {limit // 1024} KB.")
+    if (request.content_length or 0) > limit:
+        return None, too_large  # refused before a byte of it is read
     request.max_content_length = limit
     try:
         raw = request.get_data(cache=True)
     except RequestEntityTooLarge:
-        return None, _refusal(TOO_LARGE, "Body too large",
-                              f"The body must be at most {limit // 1024} KB.")
+        return None, too_large
+    if len(raw) > limit:  # a chunked body announces no length
+        return None, too_large
     try:
         return json.loads(raw), None
     except ValueError as error:

@@ -224,3 +224,10 @@ def test_the_openapi_document_describes_both_operations(client):
     assert document["openapi"] == "3.1.0"
     assert set(document["paths"]) == {VERIFY, BATCH}
     assert document["servers"] == [{"url": "http://localhost"}]
+
+
+def test_a_batch_over_its_body_limit_is_refused_with_a_problem_detail(client, no_network):
+    body = b'{"items": [{"code": "' + b"A" * (2 * 1024 * 1024) + b'"}]}'
+    response = client.post(BATCH, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["errors"][0]["title"] == "Body too large"
