@@ -56,6 +56,20 @@ check_chromium() {
   [ -x /usr/bin/chromium ] || apt_install chromium
 }
 
+install_verifiers() {
+  # Independent credential verifiers (npm, pinned by package-lock.json) run against Lantern's
+  # credentials in tests/verifiers; Node and npm come from Debian's packages.
+  command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+  local folder=tests/verifiers/node
+  local stamp="$folder/node_modules/.installed-$(sha256sum "$folder/package-lock.json" | cut -c1-16)"
+  if [ ! -e "$stamp" ]; then
+    say "Installing the independent verifiers into $folder"
+    # --ignore-scripts: no package needs a build step, and none gets to run code at install.
+    (cd "$folder" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+    touch "$stamp"
+  fi
+}
+
 postgres_url() {
   # Use the PostgreSQL test database on 127.0.0.1:5432, installing and starting it if needed.
   if ! command -v pg_isready >/dev/null; then apt_install postgresql; fi
@@ -109,6 +123,7 @@ serve() {
 
 run_tests() {
   check_chromium
+  install_verifiers
   if [ -z "${LMS_TEST_DATABASE_URL:-}" ]; then LMS_TEST_DATABASE_URL="$(postgres_url)"; fi
   if [ -z "${LMS_TEST_REDIS_URL:-}" ]; then LMS_TEST_REDIS_URL="$(redis_url)"; fi
   export LMS_TEST_DATABASE_URL LMS_TEST_REDIS_URL

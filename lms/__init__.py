@@ -62,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Before any route is added: every <int:...> then refuses numbers no table can hold.
     app.url_map.converters["int"] = DatabaseIdConverter
     # A feature's <topic>_views modules add their routes to the blueprint in its views.py.
+    import lms.certification.api_views  # noqa: F401
     import lms.certification.verify_views  # noqa: F401
     import lms.practice.oversight_views  # noqa: F401
     import lms.practice.review_views  # noqa: F401

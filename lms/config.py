@@ -41,6 +41,10 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
         "LMS_CERTIFICATES_DIR": env.get("LMS_CERTIFICATES_DIR", str(ROOT / "certificates")),
         "LMS_SIGNING_KEY": env.get("LMS_SIGNING_KEY") or None,
         "LMS_ISSUER_NAME": env.get("LMS_ISSUER_NAME", "Lantern Peer Support Program"),
+        # The organisation's own website, named in the issuer profile (default: this site).
+        "LMS_ISSUER_URL": (env.get("LMS_ISSUER_URL") or base_url).rstrip("/"),
+        # Optional did:web identifier for the issuer, for wallets and issuer registries.
+        "LMS_ISSUER_DID": env.get("LMS_ISSUER_DID") or None,
         "SQLALCHEMY_DATABASE_URI": env.get("LMS_DATABASE_URL")
         or f"sqlite:///{instance_path / 'lantern.sqlite3'}",
         "SECRET_KEY": env.get("LMS_SECRET_KEY") or None,
@@ -99,7 +103,25 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
     if environment == "production":
         _check_production_base_url(config["LMS_BASE_URL"], given="LMS_BASE_URL" in env
                                    or "LMS_BASE_URL" in overrides)
+    if config["LMS_ISSUER_DID"]:
+        _check_issuer_did(config["LMS_ISSUER_DID"], config["LMS_BASE_URL"])
     return config
+
+
+def did_web_for(base_url: str) -> str:
+    """Return the did:web identifier whose DID document this site serves (host, %3A port)."""
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    return f"did:web:{host}" + (f"%3A{parts.port}" if parts.port else "")
+
+
+def _check_issuer_did(did: str, base_url: str) -> None:
+    """Refuse an issuer DID that this site cannot serve at /.well-known/did.json."""
+    expected = did_web_for(base_url)
+    if did != expected:
+        raise ConfigError(f"LMS_ISSUER_DID is {did!r}; Lantern serves a did:web for its own "
+                          f"address only, so it must be {expected!r} (from LMS_BASE_URL), "
+                          "or unset")
 
 
 def _check_production_base_url(base_url: str, given: bool) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -72,7 +72,12 @@ def init_errors(app: Flask) -> None:
         return render_error(400, "The form's security token was missing or out of date.")
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
+    def http_error(
+        error: HTTPException,
+    ) -> tuple[str, int] | tuple[str, int, dict[str, str]] | Response:
+        if error.response is not None:
+            # A route prepared its own answer (the JSON API's 429, for one).
+            return error.response  # type: ignore[return-value]
         code = error.code or 500
         if code == 429:
             wait = retry_after_seconds()

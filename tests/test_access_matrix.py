@@ -65,6 +65,13 @@ ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
     "certification.credential_json": ("GET", (200, 200, 200, 200)),
     "certification.status_list": ("GET", (200, 200, 200, 200)),
     "certification.issuer": ("GET", (200, 200, 200, 200)),
+    "certification.issuer_key": ("GET", (200, 200, 200, 200)),
+    # The verification API is public; an empty body is refused with a problem detail.
+    "certification.verify_credential_api": ("POST", (400, 400, 400, 400)),
+    "certification.verify_batch_api": ("POST", (400, 400, 400, 400)),
+    "certification.openapi": ("GET", (200, 200, 200, 200)),
+    # Served only when LMS_ISSUER_DID is set (tests/certification/test_issuer_did.py).
+    "certification.did_document": ("GET", (404, 404, 404, 404)),
     # The sample certificate is the trainee's; posts without form data are refused kindly.
     "certification.my_certificates": ("GET", (SIGN_IN, 200, 403, 403)),
     "certification.claim": ("POST", (SIGN_IN, 400, 403, 403)),
@@ -93,6 +100,9 @@ def sample_arguments(app: Flask, people: dict[str, int]) -> dict[str, Any]:
         db.session.commit()
         attempt_id, entry_id = attempt.id, entry.id
         code = format_code(certificate.code)
+        from lms.certification import signing
+
+        key = signing.signing_key().public_multibase
         db.session.remove()
     return {
         "user_id": people["trainee"],
@@ -104,6 +114,7 @@ def sample_arguments(app: Flask, people: dict[str, int]) -> dict[str, Any]:
         "attempt_id": attempt_id,
         "entry_id": entry_id,
         "code": code,
+        "key": key,
     }
 
 

@@ -8,6 +8,7 @@ from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 MAX_PDF_BYTES = 5 * 1024 * 1024
+MAX_CREDENTIAL_CHARS = 64 * 1024
 
 
 class ClaimForm(FlaskForm):
@@ -30,22 +31,34 @@ class VerifyCodeForm(FlaskForm):
 
 
 class VerifyFileForm(FlaskForm):
-    """A certificate PDF to compare with the files we issued."""
+    """A certificate PDF, or its credential.json, to check."""
 
-    document = FileField("Certificate PDF", validators=[
-        DataRequired(message="Please choose the certificate's PDF file."),
-        FileAllowed(["pdf"], "Please choose a PDF file (its name ends in .pdf)."),
+    document = FileField("Certificate PDF or credential.json", validators=[
+        DataRequired(message="Please choose the certificate's PDF file or its credential.json."),
+        FileAllowed(["pdf", "json"], "Please choose a PDF file or a credential.json file (the "
+                                     "name ends in .pdf or .json)."),
         FileSize(MAX_PDF_BYTES, message="That file is larger than 5 MB; our certificates are "
                                         "much smaller, so it cannot be one of them.")],
-        description="The PDF you were given, up to 5 MB.")
+        description="The PDF you were given, or the credential.json saved from it, up to 5 MB.")
 
     def validate_document(self, field: FileField) -> None:
-        """Refuse files that are not PDFs, whatever their name says."""
-        head = field.data.stream.read(5)
+        """Refuse files that are neither PDF nor JSON, whatever their name says."""
+        head = field.data.stream.read(16).lstrip(b"\xef\xbb\xbf \t\r\n")
         field.data.stream.seek(0)
-        if head != b"%PDF-":
-            raise ValidationError("That file is not a PDF. Please choose the certificate's "
-                                  "PDF file.")
+        if not (head.startswith(b"%PDF-") or head.startswith(b"{")):
+            raise ValidationError("That file is neither a PDF nor a credential.json. Please "
+                                  "choose the certificate's PDF file or its credential.json.")
+
+
+class VerifyPasteForm(FlaskForm):
+    """A credential's JSON, pasted."""
+
+    credential = TextAreaField("Credential JSON", validators=[
+        DataRequired("Please paste the credential's JSON: it starts with { and ends with }."),
+        Length(max=MAX_CREDENTIAL_CHARS, message="That is longer than any credential we issue "
+                                                 "(64 KB at most).")],
+        description="The contents of credential.json, from the certificate's PDF or a wallet.",
+        render_kw={"rows": 6, "spellcheck": "false"})
 
 
 class RevokeForm(FlaskForm):

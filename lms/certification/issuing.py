@@ -104,7 +104,7 @@ def _mint(request: Issue) -> Certificate:
     credential = build_credential(
         credential_id=f"{signing.base_url()}/credentials/{format_code(code)}.json",
         issuer_id=signing.issuer_id(), issuer_name=signing.issuer_name(),
-        issuer_url=signing.base_url(),
+        issuer_url=signing.issuer_url(),
         holder_id=f"urn:uuid:{holder_uuid}",
         holder_name=holder_name,
         achievement_id=f"{signing.base_url()}/programs/{program.slug}#{chosen.slug}",

@@ -11,9 +11,11 @@ from sqlalchemy import select
 from lms.auth.models import User
 from lms.catalog.content import Program
 from lms.catalog.profile import RequirementProfile, practice_rules, profile
+from lms.certification import signing
 from lms.certification.codes import InvalidCode, format_code, parse_code
 from lms.certification.eligibility import Eligibility, Records, counted_minutes, evaluate
 from lms.certification.models import Certificate, CertificateStatus
+from lms.certification.sharing import ProfileEntry
 from lms.extensions import db
 from lms.learning.services import passed_modules, program_of
 from lms.practice import services as practice
@@ -142,3 +144,12 @@ def certificate_summary(trainee: User, today: date,
 
 
 __all__ = ["AlreadyIssued", "CertificationError", "InvalidCode", "find_certificate"]
+
+
+def profile_entry(certificate: Certificate) -> ProfileEntry:
+    """Return what a holder enters on LinkedIn or a CV for this certificate."""
+    code = format_code(certificate.code)
+    return ProfileEntry(name=certificate.profile_title, organisation=signing.issuer_name(),
+                        issued_on=certificate.issued_on, expires_on=certificate.expires_on,
+                        credential_id=code,
+                        credential_url=f"{signing.base_url()}/verify/{code}")

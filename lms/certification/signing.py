@@ -19,8 +19,10 @@ from lms.certification.credentials.keys import (
     generate_key_file,
     issuer_profile,
     load_signing_key,
+    verification_method,
     verification_method_id,
 )
+from lms.certification.credentials.verification import ThisIssuer
 from lms.certification.models import Certificate, CertificateStatus, IssuerKey
 from lms.config import ConfigError
 from lms.extensions import db
@@ -55,9 +57,24 @@ def base_url() -> str:
     return current_app.config["LMS_BASE_URL"]
 
 
-def issuer_id() -> str:
-    """Return the issuer's stable id, which is also the URL of its profile."""
+def profile_url() -> str:
+    """Return the URL of the issuer profile, the issuer's id unless a DID is configured."""
     return f"{base_url()}/issuer"
+
+
+def issuer_did() -> str | None:
+    """Return the issuer's did:web, if one is configured (LMS_ISSUER_DID)."""
+    return current_app.config.get("LMS_ISSUER_DID")
+
+
+def issuer_id() -> str:
+    """Return the id that new credentials name as their issuer."""
+    return issuer_did() or profile_url()
+
+
+def issuer_url() -> str:
+    """Return the organisation's own website, named in the issuer profile."""
+    return current_app.config.get("LMS_ISSUER_URL") or base_url()
 
 
 def issuer_name() -> str:
@@ -87,8 +104,33 @@ def published_keys() -> list[str]:
 
 
 def issuer_document() -> dict[str, Any]:
-    """Return the issuer profile with all its keys, old ones included."""
-    return issuer_profile(issuer_id(), issuer_name(), base_url(), published_keys())
+    """Return the issuer profile at /issuer with all its keys, old ones included.
+
+    It stays in the URL form even once a DID is configured: credentials issued before name
+    this profile and its key URLs, and must keep verifying.
+    """
+    return issuer_profile(profile_url(), issuer_name(), issuer_url(), published_keys())
+
+
+def did_document() -> dict[str, Any] | None:
+    """Return the DID document of the issuer's did:web, with every key, or None if unset."""
+    did = issuer_did()
+    if did is None:
+        return None
+    return issuer_profile(did, issuer_name(), issuer_url(), published_keys())
+
+
+def issuer_key_document(public_multibase: str) -> dict[str, Any]:
+    """Return the Multikey document of one of the issuer's keys."""
+    return verification_method(profile_url(), public_multibase)
+
+
+def this_issuer() -> ThisIssuer:
+    """Return what this instance knows about itself, for verifying credentials handed to it."""
+    ids = {profile_url(), issuer_id()}
+    return ThisIssuer(ids=frozenset(ids), name=issuer_name(),
+                      public_keys=frozenset(published_keys()),
+                      status_list_url=status_list_url(), revoked=revoked_indexes)
 
 
 def status_list_url() -> str:

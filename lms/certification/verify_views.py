@@ -19,13 +19,13 @@ from werkzeug.wrappers import Response
 
 from lms.certification import signing
 from lms.certification.codes import InvalidCode, format_code, parse_code
-from lms.certification.forms import VerifyCodeForm, VerifyFileForm
+from lms.certification.forms import VerifyCodeForm, VerifyFileForm, VerifyPasteForm
 from lms.certification.public import (
     find_public,
-    find_public_by_pdf,
     public_facts,
     signed_credential,
 )
+from lms.certification.uploads import check_credential_text, check_file
 from lms.certification.views import bp, failed_lookups
 from lms.extensions import limiter
 
@@ -68,7 +68,11 @@ def _lookup(code_text: str) -> Row[Any]:
 def verify() -> Response:
     """Check a certificate by typing its code, or by dropping its PDF."""
     code_form = VerifyCodeForm(request.args, meta={"csrf": False})
-    file_form = VerifyFileForm()
+    # Two forms on one page: the prefix keeps their field ids (and CSRF ids) apart.
+    pasted = request.method == "POST" and "paste-credential" in request.form
+    file_form = VerifyFileForm() if not pasted else VerifyFileForm(formdata=None)
+    paste_form = (VerifyPasteForm(prefix="paste") if pasted
+                  else VerifyPasteForm(prefix="paste", formdata=None))
     if request.method == "GET" and "code" in request.args and code_form.validate():
         try:
             code = parse_code(code_form.code.data or "")
@@ -76,18 +80,24 @@ def verify() -> Response:
             code_form.code.errors = [str(error)]
         else:
             return redirect(url_for("certification.verify_page", code=format_code(code)))
-    result = None
+    check = None
     status = 200
     if request.method == "POST":
-        if file_form.validate_on_submit():
-            content = file_form.document.data.read()
-            result = find_public_by_pdf(content)
-            status = 200 if result else 404
-        else:
+        form = paste_form if pasted else file_form
+        if not form.validate_on_submit():
             status = 400
+        elif pasted:
+            check = check_credential_text(paste_form.credential.data or "")
+        else:
+            check = check_file(file_form.document.data.read())
+        if check is not None:
+            # Anything that is not one of our genuine credentials counts as a failed look-up.
+            status = 200 if check.record is not None or check.genuine else 404
+    result = check.record if check else None
     response = make_response(render_template(
         "certification/verify.html", code_form=code_form, file_form=file_form,
-        checked=request.method == "POST" and status != 400, result=result,
+        paste_form=paste_form, checked=check is not None, check=check, result=result,
+        this_organisation=signing.issuer_name(),
         facts=public_facts(result, _today()) if result else None), status)
     return _private(response)
 
@@ -154,3 +164,26 @@ def issuer() -> Response:
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
+
+
+@bp.get("/issuer/keys/<key>")
+def issuer_key(key: str) -> Response:
+    """Return one key the issuer has signed with, so verifiers can dereference proof keys."""
+    if key not in signing.published_keys():
+        return _json_not_found(error="not_found", message="This issuer never used that key.")
+    response = make_response(signing.to_json(signing.issuer_key_document(key)))
+    response.mimetype = "application/ld+json"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/.well-known/did.json")
+def did_document() -> Response:
+    """Return the DID document of the issuer's did:web (LMS_ISSUER_DID), every key included."""
+    document = signing.did_document()
+    if document is None:
+        return _json_not_found(error="not_found", message="This issuer has no did:web.")
+    response = make_response(signing.to_json(document))
+    response.mimetype = "application/did+ld+json"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

@@ -35,6 +35,7 @@ from lms.certification.services import (
     eligibility_for,
     expiry_warning,
     find_certificate,
+    profile_entry,
 )
 from lms.extensions import db, limiter
 from lms.learning.services import programs_of
@@ -88,8 +89,12 @@ def my_certificates() -> str:
             checklists.append((program, chosen, eligibility_for(current_user, program, slug)))
     certificates = certificates_of(current_user.id)
     warnings = {c.id: expiry_warning(c, today) for c in certificates}
+    # Only a current certificate is offered for a profile: a revoked one would mislead.
+    profile_entries = {c.id: profile_entry(c) for c in certificates
+                       if c.status_on(today) == "active"}
     return render_template("certification/mine.html", checklists=checklists,
                            certificates=certificates, warnings=warnings, today=today,
+                           profile_entries=profile_entries,
                            claim_form=ClaimForm(), issue_form=IssueForm())
 
 

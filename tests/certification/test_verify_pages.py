@@ -171,7 +171,14 @@ def test_pdf_check_matches_only_the_issued_file(app, issued, client):
                                         "document": (_file(pdf), "certificate.pdf")})
     assert same.status_code == 200
     assert "exactly the certificate we issued" in same.get_data(as_text=True)
-    edited = pdf[:-20] + b"X" + pdf[-19:]
+    # Any other PDF without a credential attached matches nothing.
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    edited = _file(b"")
+    writer.write(edited)
+    edited = edited.getvalue()
     other = client.post("/verify", data={"csrf_token": token,
                                          "document": (_file(edited), "certificate.pdf")})
     assert other.status_code == 404
@@ -180,7 +187,7 @@ def test_pdf_check_matches_only_the_issued_file(app, issued, client):
 
 @pytest.mark.parametrize("content,name,message", [
     (b"hello", "notes.txt", "Please choose a PDF file"),
-    (b"GIF89a....", "fake.pdf", "That file is not a PDF"),
+    (b"GIF89a....", "fake.pdf", "That file is neither a PDF nor a credential.json"),
     (b"%PDF-" + b"0" * (5 * 1024 * 1024), "huge.pdf", "larger than 5 MB"),
 ])
 def test_bad_uploads_get_a_clear_message(app, client, content, name, message):
@@ -288,3 +295,54 @@ def test_admin_issue_of_an_unknown_certificate_says_so(app, people, client, sign
     assert "not offered by this program. Nothing was issued." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0
+
+
+def test_each_published_key_is_served_at_its_verification_method_id(client, app):
+    with app.app_context():
+        from lms.certification import signing
+
+        key = signing.signing_key().public_multibase
+        method = signing.current_verification_method()
+        issuer = signing.issuer_id()
+    assert method == f"{issuer}/keys/{key}"
+    served = client.get(f"/issuer/keys/{key}").get_json(force=True)
+    assert served == {"@context": "https://w3id.org/security/multikey/v1", "id": method,
+                      "type": "Multikey", "controller": issuer, "publicKeyMultibase": key}
+    assert method in client.get("/issuer").get_json(force=True)["assertionMethod"]
+    unknown = client.get("/issuer/keys/z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")
+    assert unknown.status_code == 404
+
+
+def test_the_trainees_page_offers_linkedin_and_the_fields_to_copy(app, people, issued, client,
+                                                                   sign_in):
+    from urllib.parse import parse_qs, urlsplit
+
+    sign_in("trainee@example.org")
+    page = client.get("/certificates").get_data(as_text=True)
+    link = re.search(r'href="(https://www\.linkedin\.com/profile/add\?[^"]+)"', page)
+    assert link and "Add to LinkedIn profile" in page
+    fields = parse_qs(urlsplit(link.group(1).replace("&amp;", "&")).query)
+    certificate = _certificate(app, issued)
+    assert fields["startTask"] == ["CERTIFICATION_NAME"]
+    assert fields["name"] == [certificate.profile_title]
+    assert fields["organizationName"] == ["Lantern Peer Support Program"]
+    assert fields["issueYear"] == [str(certificate.issued_on.year)]
+    assert fields["issueMonth"] == [str(certificate.issued_on.month)]
+    assert fields["expirationYear"] == [str(certificate.expires_on.year)]
+    assert fields["certId"] == [issued]
+    assert fields["certUrl"] == [f"http://localhost/verify/{issued}"]
+    block = page[page.index('class="copyable"'):]
+    for text in (certificate.profile_title, issued, f"http://localhost/verify/{issued}",
+                 f"{certificate.issued_on:%B %Y}", f"{certificate.expires_on:%B %Y}"):
+        assert f"<dd>{escape(text)}</dd>" in block
+
+
+def test_a_revoked_certificate_is_not_offered_for_a_profile(app, people, issued, client, sign_in):
+    with app.app_context():
+        certificate = db.session.scalar(db.select(Certificate).filter_by(
+            code=issued.replace("-", "")))
+        issuing.revoke(certificate, "Issued in error", get_user(people["admin"]))
+        db.session.commit()
+    sign_in("trainee@example.org")
+    page = client.get("/certificates").get_data(as_text=True)
+    assert "linkedin.com" not in page and 'class="copyable"' not in page

@@ -15,11 +15,12 @@ from typing import Any, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from multiformats import multibase, multicodec
 from pyld import jsonld as pyld_jsonld
 
 from lms.certification.credentials import jsonld
 from lms.certification.credentials.jsonld import OB_V3, VC_V2, CredentialDataLoss, DocumentLoader
-from lms.certification.credentials.keys import SigningKey, b58encode
+from lms.certification.credentials.keys import SigningKey, b58encode, method_controlled_by
 
 __all__ = [
     "CredentialDataLoss",
@@ -152,7 +153,6 @@ def _signing_hash_data(
 
 # --- Verification: an independent path. Nothing below calls the signing helpers above. ---
 
-_VERIFY_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _PROBE_VOCAB = "urn:lantern:verify-probe:vocab#"
 _PROBE_BASE = "urn:lantern:verify-probe:base/"
 
@@ -198,10 +198,10 @@ def _verify(
     issuer = credential.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     # The key must belong to the issuer that the credential names.
-    if not isinstance(issuer_id, str) or method.split("#", 1)[0] != issuer_id:
+    if not isinstance(issuer_id, str) or not method_controlled_by(method, issuer_id):
         return False
     public_key = _verify_public_key(public_keys[method])
-    signature = _verify_b58decode(proof_value[1:])
+    signature = multibase.decode(proof_value)
     if len(signature) != 64:
         return False
 
@@ -281,19 +281,7 @@ def _verify_public_key(value: str | Ed25519PublicKey) -> Ed25519PublicKey:
         return value
     if not value.startswith("z"):
         raise ValueError("not base58btc multibase")
-    raw = _verify_b58decode(value[1:])
-    if len(raw) != 34 or raw[:2] != b"\xed\x01":
+    codec, raw = multicodec.unwrap(multibase.decode(value))
+    if codec.name != "ed25519-pub" or len(raw) != 32:
         raise ValueError("not an Ed25519 Multikey")
-    return Ed25519PublicKey.from_public_bytes(raw[2:])
-
-
-def _verify_b58decode(text: str) -> bytes:
-    """Decode base58btc (written separately from the signing path's encoder)."""
-    value = 0
-    for char in text:
-        value = value * 58 + _VERIFY_B58.index(char)
-    zeros = 0
-    while zeros < len(text) and text[zeros] == "1":
-        zeros += 1
-    length = (value.bit_length() + 7) // 8
-    return bytes(zeros) + (value.to_bytes(length, "big") if length else b"")
+    return Ed25519PublicKey.from_public_bytes(raw)

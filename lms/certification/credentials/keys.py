@@ -13,14 +13,14 @@ from typing import Any
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from multiformats import multibase, multicodec
 
 from lms.certification.credentials.jsonld import DID_V1, MULTIKEY_V1, OB_V3, VC_V2
 
-# Multicodec headers (varint-encoded): ed25519-pub 0xed, ed25519-priv 0x1300.
-ED25519_PUB_HEADER = b"\xed\x01"
-ED25519_PRIV_HEADER = b"\x80\x26"
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_B58_INDEX = {char: index for index, char in enumerate(_B58)}
+# Multicodec names of the key types Lantern reads and writes (did:key, Multikey).
+ED25519_PUB = "ed25519-pub"
+ED25519_PRIV = "ed25519-priv"
+BASE58BTC = "base58btc"
 
 
 class SigningKeyError(Exception):
@@ -54,41 +54,54 @@ class SigningKey:
 
 
 def b58encode(data: bytes) -> str:
-    """Return the base58btc (Bitcoin alphabet) encoding of data."""
-    number = int.from_bytes(data, "big")
-    digits = []
-    while number:
-        number, remainder = divmod(number, 58)
-        digits.append(_B58[remainder])
-    leading_zeros = len(data) - len(data.lstrip(b"\0"))
-    return "1" * leading_zeros + "".join(reversed(digits))
+    """Return the base58btc (Bitcoin alphabet) encoding of data, without the multibase 'z'."""
+    return multibase.encode(data, BASE58BTC)[1:]
 
 
 def b58decode(text: str) -> bytes:
     """Return the bytes encoded in base58btc text; raise ValueError on a foreign character."""
-    number = 0
-    for char in text:
-        if char not in _B58_INDEX:
-            raise ValueError(f"not a base58btc character: {char!r}")
-        number = number * 58 + _B58_INDEX[char]
-    leading_zeros = len(text) - len(text.lstrip("1"))
-    body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
-    return b"\0" * leading_zeros + body
+    return multibase.decode("z" + text)
+
+
+def multikey_encode(codec: str, raw: bytes) -> str:
+    """Return raw key bytes as multibase base58btc of the multicodec-prefixed key."""
+    return multibase.encode(multicodec.wrap(codec, raw), BASE58BTC)
+
+
+def multikey_decode(value: str, codec: str, length: int) -> bytes:
+    """Return the raw key bytes of a multibase Multikey value of the given codec and length."""
+    if not value.startswith("z"):
+        raise ValueError("a Multikey value must use base58btc (prefix 'z')")
+    try:
+        found, raw = multicodec.unwrap(multibase.decode(value))
+    except (ValueError, KeyError) as error:
+        raise ValueError(f"not a multicodec key: {error}") from None
+    if found.name != codec or len(raw) != length:
+        raise ValueError(f"not an {codec} key")
+    return raw
 
 
 def public_key_multibase(public_key: Ed25519PublicKey) -> str:
     """Return a public key as Multikey publicKeyMultibase ('z' + base58btc of 0xed01 + key)."""
-    return "z" + b58encode(ED25519_PUB_HEADER + public_key.public_bytes_raw())
+    return multikey_encode(ED25519_PUB, public_key.public_bytes_raw())
 
 
 def public_key_from_multibase(value: str) -> Ed25519PublicKey:
     """Return the Ed25519 public key encoded as a Multikey publicKeyMultibase value."""
-    if not value.startswith("z"):
-        raise ValueError("publicKeyMultibase must use base58btc (prefix 'z')")
-    raw = b58decode(value[1:])
-    if len(raw) != 34 or not raw.startswith(ED25519_PUB_HEADER):
-        raise ValueError("publicKeyMultibase is not an Ed25519 public key")
-    return Ed25519PublicKey.from_public_bytes(raw[2:])
+    return Ed25519PublicKey.from_public_bytes(multikey_decode(value, ED25519_PUB, 32))
+
+
+def did_key(public_key: Ed25519PublicKey | str) -> str:
+    """Return the did:key identifier of an Ed25519 public key."""
+    return f"did:key:{key_id(public_key)}"
+
+
+def did_key_public_key(did: str) -> Ed25519PublicKey:
+    """Resolve a did:key (or one of its verification method ids) to its Ed25519 key, offline."""
+    identifier, _, fragment = did.removeprefix("did:key:").partition("#")
+    if not did.startswith("did:key:") or (fragment and fragment != identifier):
+        raise ValueError("not a did:key identifier of an Ed25519 key")
+    return public_key_from_multibase(identifier)
 
 
 def key_id(public_key: Ed25519PublicKey | str) -> str:
@@ -100,8 +113,38 @@ def key_id(public_key: Ed25519PublicKey | str) -> str:
 
 
 def verification_method_id(issuer_id: str, public_key: Ed25519PublicKey | str) -> str:
-    """Return the verification method URL for a key of an issuer (issuer id + '#' + key id)."""
-    return f"{issuer_id}#{key_id(public_key)}"
+    """Return the verification method id of an issuer's key.
+
+    A DID issuer names its keys by fragment, which DID resolvers dereference. An https issuer
+    names each key by a URL of its own (issuer id + '/keys/' + key id) that serves the key: a
+    verifier fetching 'issuer#key' gets the whole profile, which verifiers written by others
+    (DCC verifier-core, Digital Bazaar's vc) reject as an "unsupported key type".
+    """
+    if issuer_id.startswith("did:"):
+        return f"{issuer_id}#{key_id(public_key)}"
+    return f"{issuer_id}/keys/{key_id(public_key)}"
+
+
+def method_controlled_by(method: str, issuer_id: str) -> bool:
+    """Return whether a verification method id names a key of this issuer (either form)."""
+    for separator in ("#", "/keys/"):
+        prefix = issuer_id + separator
+        rest = method[len(prefix):]
+        if method.startswith(prefix) and rest and "/" not in rest and "#" not in rest:
+            return True
+    return False
+
+
+def verification_method(issuer_id: str, public_key: Ed25519PublicKey | str) -> dict[str, Any]:
+    """Return the Multikey document of one issuer key, as served at its verification method id."""
+    multibase = key_id(public_key)
+    return {
+        "@context": MULTIKEY_V1,
+        "id": verification_method_id(issuer_id, multibase),
+        "type": "Multikey",
+        "controller": issuer_id,
+        "publicKeyMultibase": multibase,
+    }
 
 
 def load_signing_key(value_or_path: str) -> SigningKey:
@@ -161,10 +204,7 @@ def _parse_private_key(value: str, source: str) -> Ed25519PrivateKey:
             pem = value.replace("\\n", "\n").encode("ascii")
             key: Any = serialization.load_pem_private_key(pem, password=None)
         elif value.startswith("z") and _is_base58(value[1:]):
-            raw = b58decode(value[1:])
-            if len(raw) != 34 or not raw.startswith(ED25519_PRIV_HEADER):
-                raise SigningKeyError(invalid)
-            key = Ed25519PrivateKey.from_private_bytes(raw[2:])
+            key = Ed25519PrivateKey.from_private_bytes(multikey_decode(value, ED25519_PRIV, 32))
         else:
             raw = _decode_base64(value)
             if len(raw) == 32:
@@ -182,7 +222,11 @@ def _parse_private_key(value: str, source: str) -> Ed25519PrivateKey:
 
 def _is_base58(text: str) -> bool:
     """Return whether text uses only base58btc characters."""
-    return bool(text) and all(char in _B58_INDEX for char in text)
+    try:
+        b58decode(text)
+    except ValueError:
+        return False
+    return bool(text)
 
 
 def private_key_pem(key: SigningKey) -> str:
@@ -218,14 +262,9 @@ def issuer_profile(
         if multibase in seen:
             continue
         seen.add(multibase)
-        methods.append(
-            {
-                "id": verification_method_id(issuer_id, multibase),
-                "type": "Multikey",
-                "controller": issuer_id,
-                "publicKeyMultibase": multibase,
-            }
-        )
+        method = verification_method(issuer_id, multibase)
+        del method["@context"]  # the profile's own context list covers Multikey
+        methods.append(method)
     return {
         "@context": [DID_V1, MULTIKEY_V1, VC_V2, OB_V3],
         "id": issuer_id,
