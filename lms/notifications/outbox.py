@@ -7,9 +7,9 @@ import uuid
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.policy import default as default_policy
+from email.utils import format_datetime, parseaddr
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -24,6 +24,9 @@ from lms.notifications.transport import MailSettings
 NEW_MESSAGES_KEY = "lantern.outbox.new"
 #: CR, LF and every other control character: one of them in a header would start a new header.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: Lines up to SMTP's 998 characters: plain-ASCII bodies then go as 7bit, so a long link stays
+#: whole in an .eml file instead of being cut by quoted-printable soft breaks.
+_POLICY = default_policy.clone(max_line_length=998)
 
 
 class HeaderInjection(ValueError):
@@ -98,9 +101,9 @@ def wants(user_id: int | None, category: Category) -> bool:
 
 
 def new_message_id() -> str:
-    """Return a fresh Message-ID on the instance's own domain."""
-    host = urlsplit(current_app.config["LMS_BASE_URL"]).hostname or "localhost"
-    return f"<{uuid.uuid4().hex}@{host}>"
+    """Return a fresh Message-ID on the sender's domain."""
+    _name, sender = parseaddr(current_app.config["LMS_MAIL_FROM"])
+    return f"<{uuid.uuid4().hex}@{sender.rpartition('@')[2] or 'localhost'}>"
 
 
 def _unsubscribe_serializer() -> URLSafeSerializer:
@@ -130,7 +133,7 @@ def read_unsubscribe_token(token: str) -> tuple[int, Category] | None:
 
 def compose(message: OutboxMessage, sender: str) -> EmailMessage:
     """Return the e-mail for an outbox row: the same Message-ID and Date on every attempt."""
-    email = EmailMessage()
+    email = EmailMessage(policy=_POLICY)
     email["Subject"] = message.subject
     email["From"] = sender
     email["To"] = Address(display_name=message.recipient_name or "", addr_spec=message.recipient)

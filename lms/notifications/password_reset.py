@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import select, update
 
 from lms.auth.models import User, find_user_by_email
@@ -42,9 +42,6 @@ def request_password_reset(email: str, now: datetime | None = None) -> None:
     secret = secrets.token_urlsafe(32)
     user = find_user_by_email(email)
     if user is None or not user.is_active:
-        # Render the same mail for nobody, so a known and an unknown address cost the same.
-        render_template("notifications/email/password_reset.txt", link=reset_url(secret),
-                        recipient_name=None, unsubscribe_url=None)
         return
     if not user.has_joined:
         send_invitation(user, make_account_link(user, LinkPurpose.INVITE))

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -86,3 +90,35 @@ def test_three_workers_deliver_300_messages_exactly_once(committed_app, smtp_ser
         stored = set(db.session.scalars(select(OutboxMessage.message_id)))
     assert stored == set(received)
     print(f"{MESSAGES} messages, {WORKERS} workers: {sent_by_worker} in {elapsed:.2f} s")
+
+
+def test_the_long_running_worker_delivers_and_stops_on_sigterm(tmp_path, smtp_server):
+    """`lms outbox run` as systemd starts it: it sends what is queued, then stops cleanly."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "LMS_INSTANCE_PATH": str(tmp_path), "LMS_ENV": "development",
+           "LMS_DATABASE_URL": f"sqlite:///{tmp_path / 'worker.db'}",
+           "LMS_MAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}", "LMS_OUTBOX_INLINE": "0"}
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=root, env=env, check=True,
+                   capture_output=True, timeout=120)
+    created = subprocess.run([*flask, "lms", "create-user", "--email", "sky@example.org",
+                              "--name", "Sky", "--role", "supervisor"], cwd=root, env=env,
+                             check=True, capture_output=True, text=True, timeout=120)
+    assert "the invitation is in the outbox" in created.stdout
+    assert smtp_server.messages == [], "LMS_OUTBOX_INLINE=0: only the worker sends"
+
+    worker = subprocess.Popen([*flask, "lms", "outbox", "run", "--poll", "0.5"], cwd=root,
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not smtp_server.messages and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=30)
+    assert worker.returncode == 0, output
+    assert "Outbox worker stopped." in output
+    [invitation] = smtp_server.messages
+    assert invitation["Subject"] == "You are invited to Lantern"
+    assert "sky@example.org" in str(invitation["To"])
