@@ -70,3 +70,20 @@ def test_nothing_is_queued_when_mail_is_off(app, app_ctx, people):
     finally:
         app.config["LMS_MAIL"] = saved
     assert _by_kind("password_changed") == []
+
+
+def test_with_mail_off_queued_messages_wait_unsent(app, app_ctx, people):
+    from lms.notifications.models import OutboxStatus
+    from lms.notifications.services import send_password_changed
+    from lms.notifications.transport import MailSettings
+    from lms.notifications.worker import deliver_due
+
+    send_password_changed(get_user(people["trainee"]))
+    db.session.commit()
+    saved = app.config["LMS_MAIL"]
+    app.config["LMS_MAIL"] = MailSettings("none")
+    try:
+        assert deliver_due().sent == []
+    finally:
+        app.config["LMS_MAIL"] = saved
+    assert [m.status for m in _by_kind("password_changed")] == [OutboxStatus.QUEUED]
