@@ -1,7 +1,7 @@
 """notifications: outbox, notice keys, reset requests and mail preferences
 
 Revision ID: f3f25fcc556c
-Revises: 7c1d2e3f4a5b
+Revises: d3a8f2c61b7e
 Create Date: 2026-12-06 13:11:18.263194
 
 """
@@ -12,7 +12,7 @@ import lms.models  # noqa: F401  (custom column types such as UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'f3f25fcc556c'
-down_revision = '7c1d2e3f4a5b'
+down_revision = 'd3a8f2c61b7e'
 branch_labels = None
 depends_on = None
 
