@@ -117,6 +117,8 @@ serve() {
     "$VENV/bin/flask" --app wsgi lms demo-logins 2>/dev/null || true
   fi
   rm -f /tmp/lantern-demo.$$
+  # In development each message is delivered as soon as its request commits.
+  say "$("$VENV/bin/flask" --app wsgi lms outbox where)"
   say "Serving Lantern on http://127.0.0.1:5000 (Ctrl+C to stop)"
   exec "$VENV/bin/flask" --app wsgi run --host 127.0.0.1 --port 5000
 }

@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.update(build_config(instance_path, config))
+    _configure_mail(app, config or {})
     instance_path.mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
@@ -46,14 +47,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from lms.admin import views as admin_views
     from lms.auth import views as auth_views
     from lms.certification import views as certification_views
+    from lms.certification.services import certificates_expiring
     from lms.certification.signing import init_signing
     from lms.cli import lms_cli
     from lms.errors import init_errors
     from lms.ids import DatabaseIdConverter
     from lms.learning import views as learning_views
     from lms.main import views as main_views
+    from lms.notifications import views as notifications_views
+    from lms.notifications.cli import outbox_cli
+    from lms.notifications.inline import init_inline_delivery
+    from lms.notifications.scheduling import ScheduleSources, init_schedules
     from lms.operations import init_operations
     from lms.practice import views as practice_views
+    from lms.practice.services import review_backlog
     from lms.ratelimits import skip_idle_limit_check
     from lms.security import init_security
     from lms.templating import init_templating
@@ -64,19 +71,35 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # A feature's <topic>_views modules add their routes to the blueprint in its views.py.
     import lms.certification.api_views  # noqa: F401
     import lms.certification.verify_views  # noqa: F401
+    import lms.notifications.password_views  # noqa: F401
     import lms.practice.oversight_views  # noqa: F401
     import lms.practice.review_views  # noqa: F401
 
     for views in (main_views, auth_views, admin_views, learning_views, practice_views,
-                  certification_views):
+                  certification_views, notifications_views):
         app.register_blueprint(views.bp)
     skip_idle_limit_check(app)
+    lms_cli.add_command(outbox_cli)
     app.cli.add_command(lms_cli)
+    init_inline_delivery(app)
+    # Certification and practice queue mail through notifications, so they are wired in here.
+    init_schedules(app, ScheduleSources(certificates_expiring, review_backlog))
     init_errors(app)
     init_operations(app)
     init_security(app)
     init_templating(app)
     return app
+
+
+def _configure_mail(app: Flask, overrides: Mapping[str, Any]) -> None:
+    """Add the validated mail settings (LMS_MAIL_URL and friends) to the config."""
+    from lms.notifications.settings import MailSettingError, mail_config
+
+    try:
+        app.config.update(mail_config(os.environ, overrides, app.config["LMS_ENV"],
+                                      Path(app.instance_path), app.config["LMS_BASE_URL"]))
+    except MailSettingError as error:
+        raise ConfigError(str(error)) from None
 
 
 def _init_login(app: Flask) -> None:

@@ -46,7 +46,11 @@ def create_user(email: str, name: str, role: str, program: str | None) -> None:
     except PeopleError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
-    click.echo(f"Invited {invitation.user.email} as {role}. Hand them this one-time link:")
+    if invitation.emailed:
+        click.echo(f"Invited {invitation.user.email} as {role}; the invitation is in the "
+                   "outbox. If it does not arrive, hand them this one-time link:")
+    else:
+        click.echo(f"Invited {invitation.user.email} as {role}. Hand them this one-time link:")
     click.echo(invitation.link)
 
 
@@ -65,7 +69,9 @@ def demo(force: bool) -> None:
         password = "demo-" + secrets.token_urlsafe(12)
         user = find_user_by_email(email)
         if user is None:
-            user = invite_person(email, role, invited_by=None, display_name=name).user
+            # Demo people join at once: no invitation e-mail for them.
+            user = invite_person(email, role, invited_by=None, display_name=name,
+                                 notify=False).user
             accept_invitation(user, name, password)
         else:
             user.is_active = True

@@ -29,7 +29,8 @@ def make_user(role: Role = Role.TRAINEE, email: str | None = None, name: str | N
     return user
 
 
-def make_certificate(user_id: int, holder_name: str = "Jordan Trainee"):  # noqa: ANN201
+def make_certificate(user_id: int, holder_name: str = "Jordan Trainee",  # noqa: ANN201
+                     expires_on=None):  # noqa: ANN001
     """Add an active certificate row without rendering or signing (for access tests)."""
     import hashlib
     from datetime import date
@@ -43,7 +44,7 @@ def make_certificate(user_id: int, holder_name: str = "Jordan Trainee"):  # noqa
         code=code, user_id=user_id, program_slug="foundations",
         program_title="Peer Support Foundations", profile_slug="default",
         profile_title="Peer Support Foundations certificate", content_version="0" * 64,
-        holder_name=holder_name, issued_on=date.today(), expires_on=None,
+        holder_name=holder_name, issued_on=date.today(), expires_on=expires_on,
         certified={"modules": [], "practice": [], "competencies": []},
         status_index=int.from_bytes(secrets.token_bytes(2), "big"),
         credential_json="{}", pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest())

@@ -81,6 +81,13 @@ ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
     "certification.revoke": ("POST", (SIGN_IN, 403, 403, 400)),  # 400: no reason given
     "certification.reissue": ("POST", (SIGN_IN, 403, 403, 302)),
     "certification.renew": ("POST", (SIGN_IN, 403, 403, 302)),
+    # Mail: forgotten passwords and unsubscribe links work without signing in.
+    "notifications.forgot": ("GET", (200, 200, 200, 200)),
+    "notifications.reset": ("GET", (410, 410, 410, 410)),
+    "notifications.unsubscribe": ("GET", (400, 400, 400, 400)),  # 400: a forged token
+    "notifications.preferences": ("GET", (SIGN_IN, 200, 200, 200)),
+    "notifications.outbox": ("GET", (SIGN_IN, 403, 403, 200)),
+    "notifications.retry": ("POST", (SIGN_IN, 403, 403, 302)),
 }
 
 
@@ -89,6 +96,7 @@ def sample_arguments(app: Flask, people: dict[str, int]) -> dict[str, Any]:
     from lms.catalog.services import get_catalog
     from lms.certification.codes import format_code
     from lms.learning.services import start_attempt
+    from lms.notifications.services import send_password_changed
     from tests.factories import make_certificate
     from tests.practice.helpers import make_entry
 
@@ -97,8 +105,10 @@ def sample_arguments(app: Flask, people: dict[str, int]) -> dict[str, Any]:
         attempt = start_attempt(get_user(people["trainee"]), module)
         entry = make_entry(people["trainee"], submit=True)
         certificate = make_certificate(people["trainee"])
+        message = send_password_changed(get_user(people["trainee"]))
         db.session.commit()
         attempt_id, entry_id = attempt.id, entry.id
+        message_id = message.id if message is not None else 0
         code = format_code(certificate.code)
         from lms.certification import signing
 
@@ -115,6 +125,7 @@ def sample_arguments(app: Flask, people: dict[str, int]) -> dict[str, Any]:
         "entry_id": entry_id,
         "code": code,
         "key": key,
+        "message_id": message_id,
     }
 
 

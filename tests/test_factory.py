@@ -95,6 +95,7 @@ def test_bad_settings_stop_startup_with_one_line(tmp_path):
 
 def test_production_needs_an_https_base_url(monkeypatch, tmp_path):
     monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("LMS_MAIL_URL", "none")
     settings = {"LMS_ENV": "production", "SECRET_KEY": "x" * 48}
     monkeypatch.setenv("LMS_BASE_URL", "http://lantern.example.org")
     with pytest.raises(ConfigError, match="production needs an https:// address"):

@@ -67,7 +67,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
                     "from lms.certification.credentials.keys import generate_key_file;"
                     f"generate_key_file({str(key_file)!r})"], cwd=ROOT, check=True)
     ports = [_free_port(), _free_port()]
-    env = {**os.environ, "LMS_ENV": "production", "LMS_SECRET_KEY": secrets.token_urlsafe(32),
+    env = {**os.environ, "LMS_ENV": "production", "LMS_MAIL_URL": "none",
+           "LMS_SECRET_KEY": secrets.token_urlsafe(32),
            "LMS_SIGNING_KEY": str(key_file), "LMS_REDIS_URL": REDIS,
            "LMS_DATABASE_URL": f"{DATABASE}{'&' if '?' in DATABASE else '?'}"
                                f"options=-csearch_path%3D{schema}",

@@ -19,6 +19,7 @@ from lms.auth.services import (
 from lms.catalog.services import get_catalog
 from lms.extensions import db
 from lms.learning.services import enroll
+from lms.notifications.services import send_invitation, send_trainee_assigned
 
 
 class PeopleError(AccountError):
@@ -35,13 +36,18 @@ class Invitation:
 
     user: User
     link: str
+    #: Whether the link was also queued to go to them by e-mail.
+    emailed: bool = False
 
 
 def invite_person(
     email: str, role: Role, invited_by: User | None, display_name: str | None = None,
-    program_slug: str | None = None,
+    program_slug: str | None = None, notify: bool = True,
 ) -> Invitation:
-    """Create a not-yet-joined account (a trainee enrolled) and return its join link."""
+    """Create a not-yet-joined account (a trainee enrolled) and return its join link.
+
+    With notify (the default) the link is also queued to go by e-mail, in this transaction.
+    """
     normalised = email.strip().lower()
     if find_user_by_email(normalised) is not None:
         raise DuplicateEmail(f"Someone already has the e-mail address {normalised}.")
@@ -63,17 +69,22 @@ def invite_person(
         if slug is None or slug not in catalog.programs:
             raise PeopleError("Please choose a program for the trainee.")
         enroll(user, slug)
-    return Invitation(user, make_account_link(user, LinkPurpose.INVITE))
+    link = make_account_link(user, LinkPurpose.INVITE)
+    emailed = notify and send_invitation(user, link, invited_by) is not None
+    return Invitation(user, link, emailed)
 
 
-def renew_link(user: User) -> str:
-    """Return a new join link (not joined yet) or reset link (joined), voiding older links."""
+def renew_link(user: User, renewed_by: User | None = None) -> Invitation:
+    """Make a new join link (e-mailed) or reset link (joined; handed over), voiding older links."""
     if not user.is_active:
         raise PeopleError("This account is deactivated. Reactivate it before sending a link.")
     user.security_stamp = new_security_stamp()
     db.session.flush()
-    purpose = LinkPurpose.RESET if user.has_joined else LinkPurpose.INVITE
-    return make_account_link(user, purpose)
+    if user.has_joined:
+        # The admin hands this one over: a joined person can ask for their own by e-mail.
+        return Invitation(user, make_account_link(user, LinkPurpose.RESET))
+    link = make_account_link(user, LinkPurpose.INVITE)
+    return Invitation(user, link, send_invitation(user, link, renewed_by) is not None)
 
 
 def set_active(user: User, active: bool, acting_admin: User) -> None:
@@ -114,6 +125,7 @@ def assign_supervisor(trainee: User, supervisor: User, assigned_by: User | None)
             db.session.flush()
     except IntegrityError:
         raise PeopleError(f"{supervisor.name} already supervises {trainee.name}.") from None
+    send_trainee_assigned(supervisor, trainee)
 
 
 def unassign_supervisor(trainee: User, supervisor: User) -> None:

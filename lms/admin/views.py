@@ -65,7 +65,8 @@ def invite() -> str | tuple[str, int]:
         else:
             db.session.commit()
             return render_template("admin/link_ready.html", person=invitation.user,
-                                   link=invitation.link, kind="invitation")
+                                   link=invitation.link, kind="invitation",
+                                   emailed=invitation.emailed)
     status = 400 if form.is_submitted() else 200
     return render_template("admin/invite.html", form=form), status
 
@@ -132,12 +133,13 @@ def new_link(user_id: int) -> str | Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        link = renew_link(user)
+        renewed = renew_link(user, current_user)
     except PeopleError as error:
         return _refused(user, error)
     db.session.commit()
     kind = "password reset" if user.has_joined else "invitation"
-    return render_template("admin/link_ready.html", person=user, link=link, kind=kind)
+    return render_template("admin/link_ready.html", person=user, link=renewed.link, kind=kind,
+                           emailed=renewed.emailed)
 
 
 @bp.post("/people/<int:user_id>/supervisors")

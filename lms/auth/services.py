@@ -9,9 +9,20 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from lms.auth.models import User, find_user_by_email, new_security_stamp
-from lms.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from lms.auth.passwords import (
+    MAX_LENGTH,
+    MIN_LENGTH,
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
 from lms.extensions import db
 from lms.models import utcnow
+
+#: The password length rules, for other features' forms (password_problem checks them).
+PASSWORD_MIN_LENGTH = MIN_LENGTH
+PASSWORD_MAX_LENGTH = MAX_LENGTH
 
 
 class LinkPurpose(StrEnum):

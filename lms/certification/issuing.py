@@ -35,6 +35,7 @@ from lms.certification.services import (
 )
 from lms.extensions import db
 from lms.models import utcnow
+from lms.notifications.services import send_certificate_issued, send_certificate_revoked
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -148,6 +149,7 @@ def _mint(request: Issue) -> Certificate:
         winner = active_certificate(trainee.id, program.slug)
         raise AlreadyIssued(winner.code if winner else None) from None
     _audit("certificate.issue", request.issued_by or trainee, certificate)
+    send_certificate_issued(certificate)
     return certificate
 
 
@@ -216,6 +218,7 @@ def revoke(certificate: Certificate, reason: str, actor: User) -> None:
         raise CertificationError(f"This certificate is already {certificate.status.value}.")
     _change_status(certificate, CertificateStatus.REVOKED, reason, actor)
     db.session.flush()
+    send_certificate_revoked(certificate)
 
 
 def reissue(certificate: Certificate, program: Program, actor: User, today: date) -> Certificate:

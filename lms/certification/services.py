@@ -11,6 +11,7 @@ from sqlalchemy import select
 from lms.auth.models import User
 from lms.catalog.content import Program
 from lms.catalog.profile import RequirementProfile, practice_rules, profile
+from lms.catalog.services import get_catalog
 from lms.certification import signing
 from lms.certification.codes import InvalidCode, format_code, parse_code
 from lms.certification.eligibility import Eligibility, Records, counted_minutes, evaluate
@@ -141,6 +142,28 @@ def certificate_summary(trainee: User, today: date,
     eligibility = None if active else eligibility_for(trainee, program)
     warning = expiry_warning(active, today) if active else None
     return CertificateSummary(eligibility, active, warning)
+
+
+def certificates_expiring(today: date, within_days: int) -> list[tuple[Certificate, int]]:
+    """Return active certificates expiring within the days given, with renewal hours needed."""
+    last_day = date.fromordinal(today.toordinal() + within_days)
+    query = (select(Certificate)
+             .where(Certificate.status == CertificateStatus.ACTIVE,
+                    Certificate.expires_on.is_not(None), Certificate.expires_on >= today,
+                    Certificate.expires_on <= last_day)
+             .order_by(Certificate.id))
+    programs = get_catalog().programs
+    found = []
+    for certificate in db.session.scalars(query):
+        program = programs.get(certificate.program_slug)
+        minutes = 0
+        if program is not None:
+            try:
+                minutes = profile(program, certificate.profile_slug).renewal_ce_minutes
+            except KeyError:
+                minutes = 0  # a profile since removed from the content: renewal says the rest
+        found.append((certificate, (minutes + 59) // 60))
+    return found
 
 
 __all__ = ["AlreadyIssued", "CertificationError", "InvalidCode", "find_certificate"]

@@ -21,6 +21,7 @@ from lms.auth.models import Role, SupervisorAssignment, User
 from lms.catalog.content import Program
 from lms.extensions import db, execute_dml
 from lms.models import utcnow
+from lms.notifications.services import send_entry_returned
 from lms.practice import profile
 from lms.practice.deidentify import Hit, screen
 from lms.practice.models import Decision, EntryState, PracticeDecision, PracticeEntry
@@ -361,6 +362,8 @@ def decide(entry: PracticeEntry, supervisor: User, decision: Decision, comment: 
         "date": entry.practice_date.isoformat(),
         "comment_sha256": sha256_of(comment) if comment else None,
     }, about=entry.trainee_id, now=now)
+    if decision is Decision.RETURN:
+        send_entry_returned(entry.trainee_id, entry.id)  # the comment stays in Lantern
     return record
 
 
@@ -372,3 +375,15 @@ def waiting_for_review(supervisor: User) -> int:
                    & (SupervisorAssignment.supervisor_id == supervisor.id))
              .where(PracticeEntry.state == EntryState.SUBMITTED))
     return db.session.scalar(query) or 0
+
+
+def review_backlog() -> dict[int, tuple[int, datetime]]:
+    """Return, per supervisor id, how many submitted entries wait and the oldest submission."""
+    query = (select(SupervisorAssignment.supervisor_id, func.count(),
+                    func.min(PracticeEntry.submitted_at))
+             .join(PracticeEntry, PracticeEntry.trainee_id == SupervisorAssignment.trainee_id)
+             .where(PracticeEntry.state == EntryState.SUBMITTED)
+             .group_by(SupervisorAssignment.supervisor_id))
+    # Submitted entries always have a submission time (a check constraint says so).
+    return {supervisor_id: (count, oldest)
+            for supervisor_id, count, oldest in db.session.execute(query) if oldest is not None}

@@ -184,7 +184,7 @@ def test_tampered_or_wrong_purpose_links_are_refused(app, people, client):
 
 def test_reset_link_changes_password_and_voids_old_one(app, people, client, sign_in):
     with app.app_context():
-        link = renew_link(find_user_by_email("trainee@example.org"))
+        link = renew_link(find_user_by_email("trainee@example.org")).link
         db.session.commit()
     path = link.removeprefix("http://localhost")
     assert path.startswith("/reset/")

@@ -101,7 +101,8 @@ def live_server(request: pytest.FixtureRequest,
         yield from _serve(instance, database_url)
 
 
-def _serve(instance: Path, database_url: str) -> Iterator[LiveServer]:
+def _serve(instance: Path, database_url: str,
+           extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "LMS_INSTANCE_PATH": str(instance), "LMS_BASE_URL": url,
@@ -109,7 +110,7 @@ def _serve(instance: Path, database_url: str) -> Iterator[LiveServer]:
            # A failed quiz pauses the trainee for minutes; browser tests wait seconds instead.
            "LMS_QUIZ_COOLDOWN_SECONDS": str(QUIZ_COOLDOWN_SECONDS),
            # Every browser test signs in from 127.0.0.1; the limit itself is tested elsewhere.
-           "LMS_LOGIN_RATE_LIMIT": "1000 per minute"}
+           "LMS_LOGIN_RATE_LIMIT": "1000 per minute", **(extra_env or {})}
     env.pop("LMS_REDIS_URL", None)
     server = LiveServer(url, env, {})
     server.flask("db", "upgrade")

@@ -1,0 +1,1 @@
+"""E-mail: the outbox, its delivery, the messages, preferences and forgotten passwords."""
