@@ -103,14 +103,14 @@ def _configure_mail(app: Flask, overrides: Mapping[str, Any]) -> None:
 
 
 def _init_login(app: Flask) -> None:
-    from lms.auth.models import load_user_from_session
+    from lms.auth.loader import init_identity
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    login_manager.user_loader(load_user_from_session)
+    init_identity(app, app.config["LMS_IDENTITY_CACHE_SECONDS"])
 
 
 @event.listens_for(Engine, "connect")

@@ -16,6 +16,7 @@ from lms.auth.services import (
     has_hidden_characters,
     make_account_link,
 )
+from lms.auth.sessions import EndReason, end_all_sessions
 from lms.catalog.services import get_catalog
 from lms.extensions import db
 from lms.learning.services import enroll
@@ -95,8 +96,9 @@ def set_active(user: User, active: bool, acting_admin: User) -> None:
         raise PeopleError("This is the last active administrator; invite another one first.")
     user.is_active = active
     if not active:
-        # A new stamp ends their sessions and voids any links they were given.
+        # A new stamp voids any links they were given; their sessions end on every server.
         user.security_stamp = new_security_stamp()
+        end_all_sessions(user, EndReason.DEACTIVATED)
     db.session.flush()
 
 

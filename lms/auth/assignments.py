@@ -28,3 +28,11 @@ def trainees_of(supervisor_id: int) -> list[User]:
              .where(SupervisorAssignment.supervisor_id == supervisor_id)
              .order_by(User.display_name, User.email))
     return list(db.session.scalars(query))
+
+
+def supervisors_of(trainee_id: int) -> list[User]:
+    """Return the supervisors assigned to a trainee, by name."""
+    query = (select(User).join(SupervisorAssignment, SupervisorAssignment.supervisor_id == User.id)
+             .where(SupervisorAssignment.trainee_id == trainee_id)
+             .order_by(User.display_name, User.email))
+    return list(db.session.scalars(query))

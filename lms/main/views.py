@@ -8,7 +8,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from lms.auth.assignments import trainees_of
+from lms.auth.assignments import supervisors_of, trainees_of
 from lms.auth.models import Role
 from lms.certification.services import certificate_summary
 from lms.learning.services import dashboard, programs_of
@@ -33,4 +33,5 @@ def home() -> str | Response:
         context["programs"] = [(program, dashboard(current_user, program)) for program in programs]
         context["practice"] = progress(current_user.id, first)
         context["certificates"] = certificate_summary(current_user, date.today(), first)
+        context["supervisors"] = supervisors_of(current_user.id)
     return render_template("main/home.html", **context)
