@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -21,28 +19,6 @@ from tests.sqlcount import counting_queries
 
 MODULE = "/programs/foundations/active-listening"
 BOUND = 5.0  # seconds: LMS_IDENTITY_CACHE_SECONDS by default
-
-
-@pytest.fixture(scope="session")
-def second_app(app: Flask) -> Iterator[Flask]:
-    """Return a second app object on the same database: another app server."""
-    other = build_test_app(app.config["SQLALCHEMY_DATABASE_URI"])
-    yield other
-    with other.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture
-def servers(app: Flask, second_app: Flask) -> Iterator[tuple[Flask, Flask]]:
-    """Let the second app share this test's transaction, as two servers share one database."""
-    with app.app_context():
-        connection = db.engines[None]
-    with second_app.app_context():
-        engines = db.engines
-    saved = engines[None]
-    engines[None] = connection
-    yield app, second_app
-    engines[None] = saved
 
 
 def _signed_in(server: Flask, email: str) -> FlaskClient:
