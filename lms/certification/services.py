@@ -166,6 +166,24 @@ def certificates_expiring(today: date, within_days: int) -> list[tuple[Certifica
     return found
 
 
+def start_page_summary(trainee_id: int, program: Program, today: date, *,
+                       passed_modules: dict[str, int],
+                       approved_minutes_by_activity: dict[str, int], supervision_minutes: int,
+                       observed_competencies: dict[str, date]) -> CertificateSummary:
+    """Return the start page's certificate summary from records the page has already read."""
+    records = Records(passed_modules=passed_modules,
+                      approved_minutes_by_activity=approved_minutes_by_activity,
+                      supervision_minutes=supervision_minutes,
+                      observed_competencies=observed_competencies)
+    active = active_certificate(trainee_id, program.slug)
+    eligibility = None
+    if active is None:
+        titles = {module.slug: module.title for module in program.modules}
+        eligibility = evaluate(profile(program, None), practice_rules(program), titles, records)
+    warning = expiry_warning(active, today) if active else None
+    return CertificateSummary(eligibility, active, warning)
+
+
 __all__ = ["AlreadyIssued", "CertificationError", "InvalidCode", "find_certificate"]
 
 
