@@ -72,7 +72,8 @@ def run_wrk(url: str, headers: dict[str, str], connections: int, seconds: float)
         errors += sum(int(n) for n in socket.groups())
     if "50" not in percent or "99" not in percent:
         # wrk prints no distribution when not one request completed in time.
-        raise RuntimeError(f"wrk completed {requests} requests to {url} in {seconds:g} s:\n{output}")
+        raise RuntimeError(f"wrk completed {requests} requests to {url} in {seconds:g} s:\n"
+                           f"{output}")
     return Load("wrk", seconds, requests, errors, round(rps, 1), round(_ms(percent["50"]), 2),
                 round(_ms(percent["99"]), 2))
 

@@ -12,11 +12,12 @@ from lms.auth.models import Role, SupervisorAssignment, User, find_user_by_email
 from lms.auth.services import (
     HIDDEN_IN_NAME,
     AccountError,
+    EndReason,
     LinkPurpose,
+    end_all_sessions,
     has_hidden_characters,
     make_account_link,
 )
-from lms.auth.sessions import EndReason, end_all_sessions
 from lms.catalog.services import get_catalog
 from lms.extensions import db
 from lms.learning.services import enroll

@@ -50,10 +50,12 @@ def load_identity(cookie: str) -> Identity | None:
     """Return the identity for the session cookie, or None (and sign out) if it has ended."""
     parts = cookie.split(":")
     if len(parts) != 3 or not _STAMP.fullmatch(parts[1]) or not _KEY.fullmatch(parts[2]):
-        return _signed_out()
+        _signed_out()
+        return None
     user_id, stamp, key = parse_id(parts[0]), parts[1], parts[2]
     if user_id is None:
-        return _signed_out()
+        _signed_out()
+        return None
     cache = identity_cache()
     key_hash = hash_key(key)
     identity = cache.get(key_hash) if request.method in READ_ONLY_METHODS else None
@@ -61,20 +63,22 @@ def load_identity(cookie: str) -> Identity | None:
         identity = read_identity(key)
         if identity is None:
             cache.forget(key_hash)
-            return _signed_out()
+            _signed_out()
+            return None
         cache.put(key_hash, identity)
     if identity.id != user_id or identity.stamp != stamp:
-        return _signed_out()
+        _signed_out()
+        return None
     return identity
 
 
 def _signed_out() -> None:
+    """Forget an ended or unreadable session, and say so calmly on the next page."""
     # Forget the ended session in the cookie, so later requests need no look-up at all.
     for name in ("_user_id", "_fresh", "_id"):
         session.pop(name, None)
     g.session_ended = True
     flash(SESSION_ENDED if request.method in READ_ONLY_METHODS else SESSION_ENDED_ON_SEND, "info")
-    return None
 
 
 def _unauthorized() -> Response:

@@ -17,7 +17,8 @@ from lms.auth.passwords import (
     password_problem,
     verify_password,
 )
-from lms.auth.sessions import EndReason, end_all_sessions
+from lms.auth.sessions import EndReason as EndReason
+from lms.auth.sessions import end_all_sessions as end_all_sessions
 from lms.extensions import db
 from lms.models import utcnow
 

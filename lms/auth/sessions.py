@@ -27,8 +27,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, String, delete, event, or_, update
-from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.orm.attributes import NO_VALUE
+from sqlalchemy.orm import NO_VALUE, Mapped, mapped_column
 
 from lms.auth.identity import identity_cache
 from lms.auth.models import User, new_security_stamp

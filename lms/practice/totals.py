@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
+    BindParameter,
     Date,
     Integer,
     String,
@@ -227,7 +228,7 @@ _entry = PracticeEntry.__table__.c
 _attendee = SessionAttendee.__table__.c
 _session = SupervisionSession.__table__.c
 _observation = CompetencyObservation.__table__.c
-_trainee = bindparam("trainee_id")
+_trainee: BindParameter[int] = bindparam("trainee_id", type_=Integer)
 # One statement, built once per process: the entries by state and activity, the supervision
 # total and the first competent observation of each competency, as rows of one shape.
 _TRAINEE_TOTALS = union_all(
