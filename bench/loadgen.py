@@ -62,7 +62,7 @@ def run_wrk(url: str, headers: dict[str, str], connections: int, seconds: float)
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True,
                             timeout=seconds + 60).stdout
-    percent = dict(re.findall(r"^\s+(\d+)%\s+(\S+)$", output, re.M))
+    percent = dict(re.findall(r"^\s+(\d+)%\s+(\S+)\s*$", output, re.M))
     requests = int(re.search(r"(\d+) requests in ([\d.]+)(\w+)", output).group(1))  # type: ignore[union-attr]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
