@@ -76,8 +76,9 @@ class IdentityCache:
         """Remember an identity just read from the database."""
         if len(self._entries) >= CAPACITY:
             # Dicts keep insertion order: the first half holds the oldest reads.
+            # pop, not del: with gunicorn --threads another thread may have dropped it.
             for stale in list(self._entries)[: CAPACITY // 2]:
-                del self._entries[stale]
+                self._entries.pop(stale, None)
         self._entries.pop(key_hash, None)
         self._entries[key_hash] = (identity, self.clock())
 

@@ -39,14 +39,14 @@ class VerifyCache:
             return
         if len(self._entries) >= CAPACITY:
             for stale in list(self._entries)[: CAPACITY // 2]:
-                del self._entries[stale]
+                self._entries.pop(stale, None)
         self._entries.pop((kind, code), None)
         self._entries[(kind, code)] = (body, self.clock())
 
     def forget(self, code: str) -> None:
         """Drop every body of one certificate."""
-        for key in [key for key in self._entries if key[1] == code]:
-            del self._entries[key]
+        for key in [key for key in list(self._entries) if key[1] == code]:
+            self._entries.pop(key, None)
 
 
 def verify_cache() -> VerifyCache:
