@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from lms.auth.models import User
 from lms.catalog.content import Program
@@ -106,10 +106,17 @@ def certificates_of(user_id: int) -> list[Certificate]:
     return list(db.session.scalars(query))
 
 
+# Built once per process: the start page asks on every visit.
+_ACTIVE_CERTIFICATE = select(Certificate).where(
+    Certificate.user_id == bindparam("user_id"),
+    Certificate.program_slug == bindparam("program_slug"),
+    Certificate.status == CertificateStatus.ACTIVE)
+
+
 def active_certificate(user_id: int, program_slug: str) -> Certificate | None:
     """Return the person's active certificate in a program, if any."""
-    return db.session.scalar(select(Certificate).filter_by(
-        user_id=user_id, program_slug=program_slug, status=CertificateStatus.ACTIVE))
+    return db.session.scalars(_ACTIVE_CERTIFICATE, {
+        "user_id": user_id, "program_slug": program_slug}).first()
 
 
 def expiry_warning(certificate: Certificate, today: date) -> int | None:

@@ -8,7 +8,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from lms.auth.assignments import supervisors_of, trainees_of
+from lms.auth.assignments import supervisor_names, trainees_of
 from lms.auth.models import Role
 from lms.certification.services import CertificateSummary, start_page_summary
 from lms.learning.services import dashboard, enrolled_programs, passed_scores
@@ -39,7 +39,7 @@ def _trainee_start(trainee_id: int) -> dict[str, object]:
     programs = enrolled_programs(trainee_id)
     context: dict[str, object] = {
         "programs": [(program, dashboard(program, facts)) for program, facts in programs],
-        "supervisors": supervisors_of(trainee_id), "practice": None,
+        "supervisors": supervisor_names(trainee_id), "practice": None,
         "certificates": CertificateSummary(None, None, None)}
     if programs:
         first, facts = programs[0]
