@@ -62,7 +62,7 @@ def run_wrk(url: str, headers: dict[str, str], connections: int, seconds: float)
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True,
                             timeout=seconds + 60).stdout
-    percent = dict(re.findall(r"^\s+(\d+)%\s+(\S+)$", output, re.M))
+    percent = dict(re.findall(r"^\s+(\d+)%\s+(\S+)\s*$", output, re.M))
     requests = int(re.search(r"(\d+) requests in ([\d.]+)(\w+)", output).group(1))  # type: ignore[union-attr]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
@@ -70,6 +70,10 @@ def run_wrk(url: str, headers: dict[str, str], connections: int, seconds: float)
                        output)
     if socket:
         errors += sum(int(n) for n in socket.groups())
+    if "50" not in percent or "99" not in percent:
+        # wrk prints no distribution when not one request completed in time.
+        raise RuntimeError(f"wrk completed {requests} requests to {url} in {seconds:g} s:\n"
+                           f"{output}")
     return Load("wrk", seconds, requests, errors, round(rps, 1), round(_ms(percent["50"]), 2),
                 round(_ms(percent["99"]), 2))
 

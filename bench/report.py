@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-PDF_BUDGET_MS = 150.0
+PDF_BUDGET_MS = 100.0
 SCALE_MAX_RATIO = 2.0
 
 
@@ -23,38 +23,67 @@ def print_header(results: dict[str, Any]) -> None:
 def _budget(row: dict[str, Any]) -> str:
     if row.get("min_ratio") is None:
         return ""
-    return f">= 1/{round(1 / row['min_ratio'])}"
+    share = row["min_ratio"]
+    return f">= 1/{round(1 / share)}" if abs(1 / share - round(1 / share)) < 1e-9 and share < 0.4 \
+        else f">= {share:.2f}"
+
+
+def _p99_budget(row: dict[str, Any]) -> str:
+    return f"<= {row['max_p99_ms']:g}" if row.get("max_p99_ms") is not None else ""
 
 
 def print_main(results: dict[str, Any]) -> None:
-    """Print one line per target, with the bare app before and after for reference."""
+    """Print one table per round: every target beside its budgets, the bare app for reference."""
     seed = results["seed_small"]
     print(f"\nSeeded {seed['counts']['trainees']} trainees in {seed['seconds']} s "
           f"({seed['size_mb']} MB)")
     for note in seed["notes"]:
         print(f"  note: {note}")
-    head = (f"{'target':<20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
-            f"{'ratio':>6} {'budget':>7} {'result':>6} {'SQL':>4} {'KB':>6}")
-    print("\n" + head + "\n" + "-" * len(head))
-    bare = results["bare"]
-    for label, load in (("bare (before)", bare["before"]), ("bare (after)", bare["after"])):
-        print(f"{label:<20} {load['rps']:>8.0f} {load['p50_ms']:>8.2f} {load['p99_ms']:>8.2f} "
-              f"{load['errors']:>6}")
-    for row in results["targets"]:
-        if "load" not in row:
-            print(f"{row['name']:<20} {row['note']}")
-            continue
-        load = row["load"]
-        print(f"{row['name']:<20} {load['rps']:>8.0f} {load['p50_ms']:>8.2f} "
-              f"{load['p99_ms']:>8.2f} {load['errors']:>6} {row['ratio']:>6.2f} "
-              f"{_budget(row):>7} {row.get('result', ''):>6} {row['statements']:>4} "
-              f"{row['bytes'] / 1024:>6.1f}")
-    print(f"ratio = the page's req/s over the bare app's mean req/s ({bare['rps']:.0f}); "
-          "SQL = statements per warm request; KB = the HTML alone")
+    for number, round_ in enumerate(results["rounds"], start=1):
+        print(f"\nRound {number} of {len(results['rounds'])}")
+        _print_round(round_)
+    print("ratio = the page's req/s over the bare app's mean req/s in the same round; "
+          "p99 budget in ms; SQL = statements per warm request; KB = the HTML alone")
     if results["tool"] == "python":
         print("note: the Python load generator tops out near 3,000 req/s on one core, so the "
               "bare app's figure is client-bound and every ratio reads high; install wrk "
               "(apt-get install wrk) for reference figures")
+    print_memory(results.get("memory"))
+
+
+def _print_round(round_: dict[str, Any]) -> None:
+    head = (f"{'target':<20} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'budget':>7} "
+            f"{'errors':>6} {'ratio':>6} {'budget':>7} {'result':>6} {'SQL':>4} {'KB':>6}")
+    print(head + "\n" + "-" * len(head))
+    bare = round_["bare"]
+    for label, load in (("bare (before)", bare["before"]), ("bare (after)", bare["after"])):
+        print(f"{label:<20} {load['rps']:>7.0f} {load['p50_ms']:>7.2f} {load['p99_ms']:>7.2f} "
+              f"{'':>7} {load['errors']:>6}")
+    for row in round_["targets"]:
+        if "load" not in row:
+            print(f"{row['name']:<20} {row['note']}")
+            continue
+        load = row["load"]
+        print(f"{row['name']:<20} {load['rps']:>7.0f} {load['p50_ms']:>7.2f} "
+              f"{load['p99_ms']:>7.2f} {_p99_budget(row):>7} {load['errors']:>6} "
+              f"{row['ratio']:>6.2f} {_budget(row):>7} {row.get('result', ''):>6} "
+              f"{row['statements']:>4} {row['bytes'] / 1024:>6.1f}")
+    print(f"bare app mean: {bare['rps']:.0f} req/s")
+
+
+def print_memory(memory: dict[str, Any] | None) -> None:
+    """Print each worker's memory after the load, against the budget."""
+    if not memory:
+        return
+    preload = "with --preload" if memory["preload"] else "without --preload"
+    for name in ("lantern", "bare"):
+        for number, worker in enumerate(memory[name], start=1):
+            verdict = ""
+            if name == "lantern":
+                verdict = " PASS" if worker["rss_mb"] <= memory["budget_mb"] else " MISS"
+            print(f"{name} worker {number} after load ({preload}): RSS {worker['rss_mb']:g} MB, "
+                  f"PSS {worker['pss_mb']:g} MB, private {worker['private_mb']:g} MB"
+                  + (f"; budget RSS <= {memory['budget_mb']:g} MB:{verdict}" if verdict else ""))
 
 
 def print_pdf(pdf: dict[str, Any]) -> None:

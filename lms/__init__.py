@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -45,10 +46,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     from lms.admin import views as admin_views
+    from lms.assets import init_assets
     from lms.auth import views as auth_views
     from lms.certification import views as certification_views
     from lms.certification.services import certificates_expiring
     from lms.certification.signing import init_signing
+    from lms.certification.verify_cache import init_verify_cache
     from lms.cli import lms_cli
     from lms.errors import init_errors
     from lms.ids import DatabaseIdConverter
@@ -66,6 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from lms.templating import init_templating
 
     init_signing(app)
+    init_verify_cache(app)
     # Before any route is added: every <int:...> then refuses numbers no table can hold.
     app.url_map.converters["int"] = DatabaseIdConverter
     # A feature's <topic>_views modules add their routes to the blueprint in its views.py.
@@ -88,6 +92,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_operations(app)
     init_security(app)
     init_templating(app)
+    init_assets(app)
+    _fresh_connections_after_fork(app)
     return app
 
 
@@ -102,15 +108,31 @@ def _configure_mail(app: Flask, overrides: Mapping[str, Any]) -> None:
         raise ConfigError(str(error)) from None
 
 
+def _fresh_connections_after_fork(app: Flask) -> None:
+    """Let each forked worker (gunicorn --preload) open its own database connections."""
+    reference = weakref.ref(app)
+
+    def forget_inherited_connections() -> None:
+        forked = reference()
+        if forked is None:
+            return
+        with forked.app_context():
+            for engine in db.engines.values():
+                # close=False: the parent's connections stay the parent's (SQLAlchemy's advice).
+                engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=forget_inherited_connections)
+
+
 def _init_login(app: Flask) -> None:
-    from lms.auth.models import load_user_from_session
+    from lms.auth.loader import init_identity
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    login_manager.user_loader(load_user_from_session)
+    init_identity(app, app.config["LMS_IDENTITY_CACHE_SECONDS"])
 
 
 @event.listens_for(Engine, "connect")

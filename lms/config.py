@@ -75,6 +75,12 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
         # Overrides every module's pause after a failed quiz; for demos and browser tests.
         "QUIZ_COOLDOWN_SECONDS": _optional_int(env.get("LMS_QUIZ_COOLDOWN_SECONDS"),
                                                "LMS_QUIZ_COOLDOWN_SECONDS"),
+        # How long a process trusts a session it has read (lms/auth/identity.py); at most 5.
+        "LMS_IDENTITY_CACHE_SECONDS": _optional_int(env.get("LMS_IDENTITY_CACHE_SECONDS"),
+                                                    "LMS_IDENTITY_CACHE_SECONDS"),
+        # How long a process serves a verify page it has built (verify_cache.py); at most 10.
+        "LMS_VERIFY_CACHE_SECONDS": _optional_int(env.get("LMS_VERIFY_CACHE_SECONDS"),
+                                                  "LMS_VERIFY_CACHE_SECONDS"),
     }
     config.update(overrides)
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
@@ -83,6 +89,17 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
 
     if config["LMS_HSTS_MAX_AGE"] is None:
         config["LMS_HSTS_MAX_AGE"] = HSTS_DEFAULT_MAX_AGE
+    if config["LMS_IDENTITY_CACHE_SECONDS"] is None:
+        config["LMS_IDENTITY_CACHE_SECONDS"] = 5
+    if not 0 <= config["LMS_IDENTITY_CACHE_SECONDS"] <= 5:
+        raise ConfigError("LMS_IDENTITY_CACHE_SECONDS must be 0 to 5: a session that ends must "
+                          "end on every app server within 5 seconds")
+    if config["LMS_VERIFY_CACHE_SECONDS"] is None:
+        config["LMS_VERIFY_CACHE_SECONDS"] = 10
+    if not 0 <= config["LMS_VERIFY_CACHE_SECONDS"] <= 10:
+        raise ConfigError("LMS_VERIFY_CACHE_SECONDS must be 0 to 10: a revocation must show on "
+                          "every app server within 10 seconds")
+
     https = urlsplit(config["LMS_BASE_URL"]).scheme == "https"
     config["SESSION_COOKIE_SECURE"] = https
     config["REMEMBER_COOKIE_SECURE"] = https

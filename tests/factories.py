@@ -51,3 +51,13 @@ def make_certificate(user_id: int, holder_name: str = "Jordan Trainee",  # noqa:
     db.session.add(certificate)
     db.session.flush()
     return certificate
+
+
+def session_cookie(user: User) -> str:
+    """Start a server-side session for the person; return the value for session["_user_id"]."""
+    from lms.auth.identity import Identity
+    from lms.auth.sessions import start_session
+
+    key = start_session(user)
+    return Identity(id=user.id, role=user.role, display_name=user.display_name or "",
+                    stamp=user.session_stamp, session_key=key).get_id()

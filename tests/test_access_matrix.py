@@ -9,6 +9,7 @@ from flask import Flask
 
 from lms.extensions import db
 from tests.conftest import get_user
+from tests.factories import session_cookie
 
 ROLES = ("anonymous", "trainee", "supervisor", "admin")
 SIGN_IN = "sign-in"  # anonymous visitors are redirected to the sign-in page
@@ -21,6 +22,7 @@ ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
     "main.home": ("GET", (302, 200, 200, 200)),
     "auth.sign_in": ("GET", (200, 302, 302, 302)),
     "auth.sign_out": ("POST", (SIGN_IN, 302, 302, 302)),
+    "auth.sign_out_everywhere": ("POST", (SIGN_IN, 302, 302, 302)),
     "auth.join": ("GET", (410, 410, 410, 410)),
     "auth.reset": ("GET", (410, 410, 410, 410)),
     "admin.people": ("GET", (SIGN_IN, 403, 403, 200)),
@@ -156,7 +158,8 @@ def test_route_access(app, people, client, endpoint, role):
     if role != "anonymous":
         with app.app_context():
             user = get_user(people[role])
-            session_id = user.get_id()
+            session_id = session_cookie(user)
+            db.session.commit()
             db.session.remove()
         with client.session_transaction() as session:
             session["_user_id"] = session_id

@@ -25,7 +25,8 @@ def test_database_outage_gets_a_friendly_503(tmp_path):
     health = client.get("/healthz")
     assert health.status_code == 503 and health.get_json()["database"] == "unreachable"
     with client.session_transaction() as session:
-        session["_user_id"] = "1:stamp"
+        # Well formed, so the identity has to be looked up in the (unreachable) database.
+        session["_user_id"] = f"1:{'s' * 22}:{'k' * 43}"
     page = client.get("/")
     assert page.status_code == 503
     body = page.get_data(as_text=True)

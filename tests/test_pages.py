@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.conftest import get_user
+from tests.factories import session_cookie
 
 BUDGET_BYTES = 60 * 1024
 PAGES = {
@@ -35,7 +36,8 @@ def _as(app, client, people, role):
     from lms.extensions import db
 
     with app.app_context():
-        session_id = get_user(people[role]).get_id()
+        session_id = session_cookie(get_user(people[role]))
+        db.session.commit()
         db.session.remove()
     with client.session_transaction() as session:
         session["_user_id"] = session_id

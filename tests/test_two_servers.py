@@ -159,3 +159,44 @@ def test_a_certificate_issued_through_a_verifies_and_downloads_through_b(servers
         pdfs.append(opener_response.read())
         opener_response.close()
     assert pdfs[0].startswith(b"%PDF-") and pdfs[0] == pdfs[1]
+
+
+def _copy_of(client: Client, base: str) -> Client:
+    """Return a client on another server holding a copy of this client's cookies."""
+    import urllib.request
+
+    copy = Client(base, client.email)
+    jars = [next(handler.cookiejar for handler in opener.handlers
+                 if isinstance(handler, urllib.request.HTTPCookieProcessor))
+            for opener in (client.opener, copy.opener)]
+    for cookie in jars[0]:
+        jars[1].set_cookie(cookie)
+    return copy
+
+
+def test_signing_out_through_a_ends_the_session_on_b_within_five_seconds(servers):
+    import time
+
+    from lms.auth.loader import SESSION_ENDED, SESSION_ENDED_ON_SEND
+
+    server_a, server_b, _ = servers
+    _reset_limits()
+    browser = Client(server_a, "trainee@example.org")
+    browser.sign_in()
+    assert not browser.errors
+    module = "/programs/foundations/active-listening"
+    on_b = _copy_of(browser, server_b)
+    later = [_copy_of(browser, server_b) for _ in range(4)]
+    status, _, page = on_b.request(module)
+    assert status == 200 and "Active listening" in page
+    _, _, home = browser.request("/")
+    browser.request("/sign-out", {"csrf_token": browser.token(home)})
+    signed_out_at = time.monotonic()
+    # A POST reads the database at once.
+    _, url, page = on_b.request(f"{module}/read", {"csrf_token": on_b.token(page)})
+    assert "/sign-in" in url and SESSION_ENDED_ON_SEND in page
+    # Read-only pages: every worker of B has let go of the session within five seconds.
+    time.sleep(max(0.0, 5.0 - (time.monotonic() - signed_out_at)))
+    for copy in later:
+        _, url, page = copy.request(module)
+        assert "/sign-in" in url and SESSION_ENDED in page

@@ -12,7 +12,9 @@ from lms.auth.models import Role, SupervisorAssignment, User, find_user_by_email
 from lms.auth.services import (
     HIDDEN_IN_NAME,
     AccountError,
+    EndReason,
     LinkPurpose,
+    end_all_sessions,
     has_hidden_characters,
     make_account_link,
 )
@@ -95,8 +97,9 @@ def set_active(user: User, active: bool, acting_admin: User) -> None:
         raise PeopleError("This is the last active administrator; invite another one first.")
     user.is_active = active
     if not active:
-        # A new stamp ends their sessions and voids any links they were given.
+        # A new stamp voids any links they were given; their sessions end on every server.
         user.security_stamp = new_security_stamp()
+        end_all_sessions(user, EndReason.DEACTIVATED)
     db.session.flush()
 
 

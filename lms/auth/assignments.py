@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from lms.auth.models import SupervisorAssignment, User
 from lms.extensions import db
@@ -28,3 +28,17 @@ def trainees_of(supervisor_id: int) -> list[User]:
              .where(SupervisorAssignment.supervisor_id == supervisor_id)
              .order_by(User.display_name, User.email))
     return list(db.session.scalars(query))
+
+
+# Built once per process: the trainee's start page names their supervisors on every visit.
+_SUPERVISOR_NAMES = (
+    select(User.display_name)
+    .join(SupervisorAssignment, SupervisorAssignment.supervisor_id == User.id)
+    .where(SupervisorAssignment.trainee_id == bindparam("trainee_id"))
+    .order_by(User.display_name, User.email))
+
+
+def supervisor_names(trainee_id: int) -> list[str]:
+    """Return the names of the supervisors assigned to a trainee, in order."""
+    names = db.session.scalars(_SUPERVISOR_NAMES, {"trainee_id": trainee_id})
+    return [name or "(not joined yet)" for name in names]

@@ -17,7 +17,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import Model, db
-from lms.ids import parse_id
 from lms.models import UTCDateTime, utcnow
 
 
@@ -58,6 +57,8 @@ class User(Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     #: Rotated when the password changes, so old links and sessions stop working.
     security_stamp: Mapped[str] = mapped_column(String(32), default=new_security_stamp)
+    #: Rotated to end every session of this person at once (see lms.auth.sessions).
+    session_stamp: Mapped[str] = mapped_column(String(32), default=new_security_stamp)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -71,16 +72,6 @@ class User(Model):
     )
 
     @property
-    def is_authenticated(self) -> bool:
-        """Tell Flask-Login this object is a signed-in person."""
-        return True
-
-    @property
-    def is_anonymous(self) -> bool:
-        """Tell Flask-Login this is not the anonymous user."""
-        return False
-
-    @property
     def has_joined(self) -> bool:
         """Return whether the invitation has been accepted."""
         return self.password_hash is not None
@@ -89,10 +80,6 @@ class User(Model):
     def name(self) -> str:
         """Return the name to show, falling back to the e-mail only for admins' lists."""
         return self.display_name or "(not joined yet)"
-
-    def get_id(self) -> str:
-        """Return the session id, bound to the stamp so a password change signs others out."""
-        return f"{self.id}:{self.security_stamp}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
@@ -115,17 +102,6 @@ class SupervisorAssignment(Model):
     )
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-
-
-def load_user_from_session(session_id: str) -> User | None:
-    """Return the user for a Flask-Login session id, or None if it is stale."""
-    user_id, _, stamp = session_id.partition(":")
-    if (number := parse_id(user_id)) is None:
-        return None
-    user = db.session.get(User, number)
-    if user is None or user.security_stamp != stamp or not (user.has_joined and user.is_active):
-        return None
-    return user
 
 
 def find_user_by_email(email: str) -> User | None:

@@ -17,6 +17,8 @@ from lms.auth.passwords import (
     password_problem,
     verify_password,
 )
+from lms.auth.sessions import EndReason as EndReason
+from lms.auth.sessions import end_all_sessions as end_all_sessions
 from lms.extensions import db
 from lms.models import utcnow
 
@@ -100,7 +102,7 @@ def set_password(user: User, password: str) -> None:
         raise WeakPassword(problem)
     user.password_hash = hash_password(password)
     user.security_stamp = new_security_stamp()
-    db.session.flush()
+    end_all_sessions(user, EndReason.PASSWORD)
 
 
 #: Control characters and bidirectional overrides: invisible, yet able to make a name printed

@@ -22,7 +22,6 @@ from lms.certification.codes import format_code, new_code
 from lms.certification.credentials.credential import build_credential, sign_credential
 from lms.certification.credentials.status_list import random_free_index
 from lms.certification.models import Certificate, CertificateStatus, CredentialHolder
-from lms.certification.pdf import CertificateValues, PracticeLine, render_certificate_pdf
 from lms.certification.qr import qr_svg
 from lms.certification.services import (
     AlreadyIssued,
@@ -33,6 +32,7 @@ from lms.certification.services import (
     snapshot,
     trainee_records,
 )
+from lms.certification.verify_cache import verify_cache
 from lms.extensions import db
 from lms.models import utcnow
 from lms.notifications.services import send_certificate_issued, send_certificate_revoked
@@ -117,6 +117,10 @@ def _mint(request: Issue) -> Certificate:
     signed = sign_credential(credential, signing.signing_key(),
                              signing.current_verification_method())
     credential_json = signing.to_json(signed)
+    # Imported here: WeasyPrint and its fonts cost each worker about 25 MB, and only issuing
+    # (and the practice summary) needs them.
+    from lms.certification.pdf import CertificateValues, PracticeLine, render_certificate_pdf
+
     pdf = render_certificate_pdf(_design_dir(program), CertificateValues(
         holder_name=holder_name, program_title=chosen.title, issued_on=request.today,
         expires_on=expires_on, code_display=format_code(code), verify_url=verify_url(code),
@@ -175,6 +179,8 @@ def _change_status(certificate: Certificate, status: CertificateStatus, reason: 
     certificate.status_reason = reason
     certificate.status_changed_at = utcnow()
     _audit(f"certificate.{status.value}", actor, certificate)
+    # This process shows the change at once; others within the cache's 10 seconds.
+    verify_cache().forget(format_code(certificate.code))
 
 
 def _audit(kind: str, actor: User | None, certificate: Certificate) -> None:

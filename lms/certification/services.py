@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from lms.auth.models import User
 from lms.catalog.content import Program
@@ -106,10 +106,17 @@ def certificates_of(user_id: int) -> list[Certificate]:
     return list(db.session.scalars(query))
 
 
+# Built once per process: the start page asks on every visit.
+_ACTIVE_CERTIFICATE = select(Certificate).where(
+    Certificate.user_id == bindparam("user_id"),
+    Certificate.program_slug == bindparam("program_slug"),
+    Certificate.status == CertificateStatus.ACTIVE)
+
+
 def active_certificate(user_id: int, program_slug: str) -> Certificate | None:
     """Return the person's active certificate in a program, if any."""
-    return db.session.scalar(select(Certificate).filter_by(
-        user_id=user_id, program_slug=program_slug, status=CertificateStatus.ACTIVE))
+    return db.session.scalars(_ACTIVE_CERTIFICATE, {
+        "user_id": user_id, "program_slug": program_slug}).first()
 
 
 def expiry_warning(certificate: Certificate, today: date) -> int | None:
@@ -164,6 +171,24 @@ def certificates_expiring(today: date, within_days: int) -> list[tuple[Certifica
                 minutes = 0  # a profile since removed from the content: renewal says the rest
         found.append((certificate, (minutes + 59) // 60))
     return found
+
+
+def start_page_summary(trainee_id: int, program: Program, today: date, *,
+                       passed_modules: dict[str, int],
+                       approved_minutes_by_activity: dict[str, int], supervision_minutes: int,
+                       observed_competencies: dict[str, date]) -> CertificateSummary:
+    """Return the start page's certificate summary from records the page has already read."""
+    records = Records(passed_modules=passed_modules,
+                      approved_minutes_by_activity=approved_minutes_by_activity,
+                      supervision_minutes=supervision_minutes,
+                      observed_competencies=observed_competencies)
+    active = active_certificate(trainee_id, program.slug)
+    eligibility = None
+    if active is None:
+        titles = {module.slug: module.title for module in program.modules}
+        eligibility = evaluate(profile(program, None), practice_rules(program), titles, records)
+    warning = expiry_warning(active, today) if active else None
+    return CertificateSummary(eligibility, active, warning)
 
 
 __all__ = ["AlreadyIssued", "CertificationError", "InvalidCode", "find_certificate"]

@@ -7,13 +7,16 @@ from typing import Any
 
 from flask import (
     abort,
+    current_app,
     jsonify,
     make_response,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
+from flask_login import current_user
 from sqlalchemy import Row
 from werkzeug.wrappers import Response
 
@@ -26,6 +29,7 @@ from lms.certification.public import (
     signed_credential,
 )
 from lms.certification.uploads import check_credential_text, check_file
+from lms.certification.verify_cache import verify_cache
 from lms.certification.views import bp, failed_lookups
 from lms.extensions import limiter
 
@@ -47,6 +51,18 @@ def _json_not_found(**body: str) -> Response:
 
 def _today() -> date:
     return date.today()
+
+
+def _same_for_everyone() -> bool:
+    """Return whether this visitor's page is the same as anyone's: not signed in, no message."""
+    return "_user_id" not in session and "_flashes" not in session
+
+
+def _canonical(code_text: str) -> str | None:
+    try:
+        return format_code(parse_code(code_text))
+    except InvalidCode:
+        return None
 
 
 def _lookup(code_text: str) -> Row[Any]:
@@ -107,12 +123,18 @@ def verify() -> Response:
 @failed_lookups
 def verify_page(code: str) -> Response:
     """Show a certificate's status and what it certifies."""
+    shared = _same_for_everyone()
+    if shared and (body := verify_cache().get("page", code)) is not None:
+        return _private(make_response(body))
     certificate = _lookup(code)
     canonical = format_code(certificate.code)
     if code != canonical:
         return redirect(url_for("certification.verify_page", code=canonical), 301)
     facts = public_facts(certificate, _today())
-    return _private(make_response(render_template("certification/verified.html", facts=facts)))
+    html = render_template("certification/verified.html", facts=facts)
+    if shared and not current_user.is_authenticated:
+        verify_cache().put("page", canonical, html.encode())
+    return _private(make_response(html))
 
 
 @bp.get("/verify/<code>.json")
@@ -120,6 +142,9 @@ def verify_page(code: str) -> Response:
 @failed_lookups
 def verify_json(code: str) -> Response:
     """Return the same facts as the page, as JSON."""
+    canonical = _canonical(code)
+    if canonical and (body := verify_cache().get("json", canonical)) is not None:
+        return _private(current_app.response_class(body, mimetype="application/json"))
     try:
         certificate = find_public(code)
     except InvalidCode as error:
@@ -128,7 +153,9 @@ def verify_json(code: str) -> Response:
         return _json_not_found(error="not_found", message="No certificate has this code.")
     facts = public_facts(certificate, _today()).as_json()
     facts["signed_credential"] = f"{signing.base_url()}/credentials/{facts['code']}.json"
-    return _private(jsonify(facts))
+    response = jsonify(facts)
+    verify_cache().put("json", facts["code"], response.get_data())
+    return _private(response)
 
 
 @bp.get("/credentials/<code>.json")
@@ -152,7 +179,10 @@ def status_list() -> Response:
     """Return the signed revocation status list; revocation flips a bit here at once."""
     response = make_response(signing.to_json(signing.status_list_document()))
     response.mimetype = "application/vc+ld+json"
-    response.headers["Cache-Control"] = "public, max-age=60"
+    # As long as a verify page may be cached: a verifier that honours it never trusts a
+    # revoked credential for longer than the pages do.
+    seconds = current_app.config["LMS_VERIFY_CACHE_SECONDS"]
+    response.headers["Cache-Control"] = f"public, max-age={seconds}"
     return response
 
 

@@ -18,9 +18,12 @@ from lms.catalog.services import get_catalog
 from lms.extensions import db, execute_dml
 from lms.ids import parse_id
 from lms.learning import quiz
+from lms.learning.facts import ModuleFacts, module_facts
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
 from lms.models import utcnow
 from lms.wording import opens_again
+
+NOTHING_YET = ModuleFacts()
 
 
 class LearningError(Exception):
@@ -348,18 +351,30 @@ class ModuleCard:
         return 100 if self.passed else 50 if self.read else 0
 
 
-def dashboard(user: User, program: Program) -> dict[str, Any]:
+def enrolled_programs(user_id: int) -> list[tuple[Program, dict[str, ModuleFacts]]]:
+    """Return the person's programs that still exist, with their module facts, in one query."""
+    catalog = get_catalog()
+    return [(catalog.program(slug), modules) for slug, modules in module_facts(user_id).items()
+            if slug in catalog.programs]
+
+
+def dashboard(program: Program, facts: dict[str, ModuleFacts]) -> dict[str, Any]:
     """Return the trainee's progress through a program and what to do next."""
-    rows = progress_by_module(user, program)
     cards = []
     for module in program.modules:
-        row = rows.get(module.slug)
-        cards.append(ModuleCard(module, bool(row and row.read_at),
-                                bool(row and row.passed_at), row.best_score if row else None))
+        fact = facts.get(module.slug, NOTHING_YET)
+        cards.append(ModuleCard(module, fact.read_at is not None, fact.passed_at is not None,
+                                fact.best_score))
     overall = round(sum(card.percent for card in cards) / len(cards)) if cards else 0
     next_card = next((card for card in cards if not card.passed), None)
     return {"cards": cards, "overall": overall, "next": next_card,
             "passed": sum(card.passed for card in cards)}
+
+
+def passed_scores(facts: dict[str, ModuleFacts]) -> dict[str, int]:
+    """Return the best score of each passed module, as eligibility counts it."""
+    return {slug: fact.best_score or 0 for slug, fact in facts.items()
+            if fact.passed_at is not None}
 
 
 def passed_modules(user_id: int, program_slug: str) -> dict[str, ModuleProgress]:

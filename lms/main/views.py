@@ -8,12 +8,12 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from lms.auth.assignments import trainees_of
+from lms.auth.assignments import supervisor_names, trainees_of
 from lms.auth.models import Role
-from lms.certification.services import certificate_summary
-from lms.learning.services import dashboard, programs_of
+from lms.certification.services import CertificateSummary, start_page_summary
+from lms.learning.services import dashboard, enrolled_programs, passed_scores
 from lms.practice.services import waiting_for_review
-from lms.practice.totals import progress
+from lms.practice.totals import trainee_totals
 
 bp = Blueprint("main", __name__)
 
@@ -28,9 +28,26 @@ def home() -> str | Response:
         context["trainees"] = trainees_of(current_user.id)
         context["waiting"] = waiting_for_review(current_user)
     elif current_user.role is Role.TRAINEE:
-        programs = programs_of(current_user)
-        first = programs[0] if programs else None
-        context["programs"] = [(program, dashboard(current_user, program)) for program in programs]
-        context["practice"] = progress(current_user.id, first)
-        context["certificates"] = certificate_summary(current_user, date.today(), first)
+        context.update(_trainee_start(current_user.id))
     return render_template("main/home.html", **context)
+
+
+def _trainee_start(trainee_id: int) -> dict[str, object]:
+    """Read the trainee's start page: modules, practice, certificate and supervisors."""
+    # Four statements whatever the records: module facts, practice totals, the active
+    # certificate and the supervisors; the checklist is worked out from the first two.
+    programs = enrolled_programs(trainee_id)
+    context: dict[str, object] = {
+        "programs": [(program, dashboard(program, facts)) for program, facts in programs],
+        "supervisors": supervisor_names(trainee_id), "practice": None,
+        "certificates": CertificateSummary(None, None, None)}
+    if programs:
+        first, facts = programs[0]
+        totals = trainee_totals(trainee_id, first)
+        context["practice"] = totals.progress
+        context["certificates"] = start_page_summary(
+            trainee_id, first, date.today(), passed_modules=passed_scores(facts),
+            approved_minutes_by_activity=totals.approved_minutes_by_activity,
+            supervision_minutes=totals.supervision_minutes,
+            observed_competencies=totals.observed_competencies)
+    return context

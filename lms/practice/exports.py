@@ -18,8 +18,6 @@ from typing import Any
 from flask import render_template
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.wrappers import Response
 
 from lms.audit.services import chain_head
@@ -34,25 +32,6 @@ from lms.practice.records import observations_of, sessions_of
 from lms.practice.services import content_sha256
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-class FetchRefused(ValueError):
-    """The PDF renderer asked for something other than a data: URI."""
-
-
-class DataOnlyFetcher(URLFetcher):
-    """A WeasyPrint URL fetcher that serves data: URIs and refuses everything else."""
-
-    def __init__(self) -> None:
-        super().__init__(timeout=1, allowed_protocols={"data"}, allow_redirects=False)
-        self.refused: list[str] = []
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        """Return a data: URI's content, or refuse."""
-        if not url.lower().startswith("data:"):
-            self.refused.append(url)
-            raise FetchRefused(f"practice summaries may only use data: URIs, not {url!r}")
-        return super().fetch(url, headers)
 
 
 def safe_cell(value: Any) -> str:
@@ -154,8 +133,13 @@ def summary_pdf(trainee: User, program: Program) -> bytes:
         settings=dict(profile.settings(program)), competencies=dict(profile.competencies(program)),
         shas={entry.id: content_sha256(entry) for entry in entries},
         chart_uri="data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode())
-    fetcher = DataOnlyFetcher()
-    return HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf()
+    # Imported here: WeasyPrint and its fonts cost each worker about 25 MB, and only this
+    # download and certificate issuing need them.
+    from weasyprint import HTML
+
+    from lms.practice.pdf_fetcher import DataOnlyFetcher
+
+    return HTML(string=html, url_fetcher=DataOnlyFetcher(), base_url=None).write_pdf()
 
 
 def filename(person: User, stem: str, extension: str) -> str:

@@ -11,7 +11,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    BindParameter,
+    Date,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 
 from lms.catalog.content import Program
 from lms.catalog.services import get_catalog
@@ -210,6 +222,66 @@ def progress(trainee_id: int, program: Program | None = None) -> Progress | None
     """Return a trainee's progress in their first program (or the one given), if enrolled."""
     known = {trainee_id: program} if program is not None else None
     return progress_for([trainee_id], known).get(trainee_id)
+
+
+_entry = PracticeEntry.__table__.c
+_attendee = SessionAttendee.__table__.c
+_session = SupervisionSession.__table__.c
+_observation = CompetencyObservation.__table__.c
+_trainee: BindParameter[int] = bindparam("trainee_id", type_=Integer)
+# One statement, built once per process: the entries by state and activity, the supervision
+# total and the first competent observation of each competency, as rows of one shape.
+_TRAINEE_TOTALS = union_all(
+    select(literal_column("'entry'").label("kind"), _entry.program_slug.label("program"),
+           cast(_entry.state, String).label("state"), _entry.activity.label("key"),
+           func.count().label("n"), func.sum(_entry.minutes).label("minutes"),
+           cast(null(), Date).label("day"))
+    .where(_entry.trainee_id == _trainee)
+    .group_by(_entry.program_slug, _entry.state, _entry.activity),
+    select(literal_column("'supervision'"), cast(null(), String), cast(null(), String),
+           cast(null(), String), func.count(), func.sum(_session.minutes), cast(null(), Date))
+    .select_from(SessionAttendee.__table__.join(SupervisionSession.__table__,
+                                                _session.id == _attendee.session_id))
+    .where(_attendee.trainee_id == _trainee),
+    select(literal_column("'competency'"), cast(null(), String), cast(null(), String),
+           _observation.competency, func.count(), cast(null(), Integer),
+           func.min(_observation.observed_on))
+    .where(_observation.trainee_id == _trainee, _observation.competent.is_(True))
+    .group_by(_observation.competency),
+)
+
+
+@dataclass(frozen=True)
+class TraineeTotals:
+    """One trainee's practice in one program: the page's progress and eligibility's records."""
+
+    progress: Progress
+    approved_minutes_by_activity: dict[str, int]
+    supervision_minutes: int
+    observed_competencies: dict[str, date]
+
+
+def trainee_totals(trainee_id: int, program: Program) -> TraineeTotals:
+    """Return a trainee's practice totals in a program, in one query."""
+    approved: dict[str, int] = {}
+    pending = [0, 0, 0]
+    supervised = 0
+    observed: dict[str, date] = {}
+    for row in db.session.execute(_TRAINEE_TOTALS, {"trainee_id": trainee_id}):
+        if row.kind == "entry" and row.program == program.slug:
+            if row.state == EntryState.APPROVED.value:
+                approved[row.key] = int(row.minutes or 0)
+            elif row.state == EntryState.SUBMITTED.value:
+                pending[0] += int(row.minutes or 0)
+                pending[1] += row.n
+            elif row.state == EntryState.RETURNED.value:
+                pending[2] += row.n
+        elif row.kind == "supervision":
+            supervised = int(row.minutes or 0)
+        elif row.kind == "competency":
+            observed[row.key] = row.day
+    return TraineeTotals(_progress(trainee_id, program, approved, supervised, observed, pending),
+                         approved, supervised, observed)
 
 
 def week_start(day: date) -> date:

@@ -10,8 +10,9 @@ import pytest
 from pypdf import PdfReader
 
 from lms.extensions import db
-from lms.practice.exports import DataOnlyFetcher, FetchRefused, safe_cell
+from lms.practice.exports import safe_cell
 from lms.practice.models import SessionKind
+from lms.practice.pdf_fetcher import DataOnlyFetcher, FetchRefused
 from lms.practice.records import SessionData, record_session
 from tests.conftest import get_user
 from tests.practice.helpers import make_entry
