@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, case, func, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -19,7 +19,8 @@ from lms.extensions import db, execute_dml
 from lms.ids import parse_id
 from lms.learning import quiz
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
-from lms.models import utcnow
+from lms.learning.progress import ModuleFacts, ModuleStanding, overall_percent, standing
+from lms.models import UTCDateTime, utcnow
 from lms.wording import opens_again
 
 
@@ -335,31 +336,59 @@ def attempts_count(user: User) -> int:
 
 @dataclass(frozen=True)
 class ModuleCard:
-    """One module on the dashboard."""
+    """One module on the dashboard: the module and where the trainee stands in it."""
 
     module: Module
-    read: bool
-    passed: bool
-    best_score: int | None
+    standing: ModuleStanding
 
     @property
     def percent(self) -> int:
-        """Return progress: half for reading, all for passing the quiz."""
-        return 100 if self.passed else 50 if self.read else 0
+        """Return the module's share of progress (see lms.learning.progress)."""
+        return self.standing.percent
 
 
-def dashboard(user: User, program: Program) -> dict[str, Any]:
+_failed_at = type_coerce(func.max(case((QuizAttempt.passed.is_(False), QuizAttempt.submitted_at))),
+                         UTCDateTime)
+_attempt_totals = (
+    select(QuizAttempt.module_slug, func.count(QuizAttempt.submitted_at).label("attempts"),
+           _failed_at.label("last_failed_at"))
+    .where(QuizAttempt.user_id == bindparam("user"),
+           QuizAttempt.program_slug == bindparam("program"))
+    .group_by(QuizAttempt.module_slug)
+    .subquery()
+)
+# A submitted attempt always has a progress row (submit_attempt makes one), so progress rows
+# joined with per-module attempt totals hold every fact the dashboard needs, in one statement.
+_MODULE_FACTS = (
+    select(ModuleProgress.module_slug, ModuleProgress.read_at, ModuleProgress.passed_at,
+           ModuleProgress.best_score, _attempt_totals.c.attempts,
+           _attempt_totals.c.last_failed_at)
+    .outerjoin(_attempt_totals, _attempt_totals.c.module_slug == ModuleProgress.module_slug)
+    .where(ModuleProgress.user_id == bindparam("user"),
+           ModuleProgress.program_slug == bindparam("program"))
+)
+
+
+def module_facts(user_id: int, program_slug: str) -> dict[str, ModuleFacts]:
+    """Return the plain facts for each module the trainee has touched in a program."""
+    rows = db.session.execute(_MODULE_FACTS, {"user": user_id, "program": program_slug})
+    return {row.module_slug: ModuleFacts(
+        read=row.read_at is not None, attempts=row.attempts or 0,
+        passed=row.passed_at is not None, best_score=row.best_score,
+        last_failed_at=row.last_failed_at) for row in rows}
+
+
+def dashboard(user: User, program: Program, now: datetime | None = None) -> dict[str, Any]:
     """Return the trainee's progress through a program and what to do next."""
-    rows = progress_by_module(user, program)
-    cards = []
-    for module in program.modules:
-        row = rows.get(module.slug)
-        cards.append(ModuleCard(module, bool(row and row.read_at),
-                                bool(row and row.passed_at), row.best_score if row else None))
-    overall = round(sum(card.percent for card in cards) / len(cards)) if cards else 0
-    next_card = next((card for card in cards if not card.passed), None)
-    return {"cards": cards, "overall": overall, "next": next_card,
-            "passed": sum(card.passed for card in cards)}
+    facts = module_facts(user.id, program.slug)
+    moment = now or utcnow()
+    cards = [ModuleCard(module, standing(facts.get(module.slug, ModuleFacts()),
+                                         cooldown=cooldown(module),
+                                         max_attempts=module.quiz.max_attempts, now=moment))
+             for module in program.modules]
+    next_card = next((card for card in cards if not card.standing.passed), None)
+    return {"cards": cards, "overall": overall_percent(card.standing for card in cards),
+            "next": next_card, "passed": sum(card.standing.passed for card in cards)}
 
 
 def passed_modules(user_id: int, program_slug: str) -> dict[str, ModuleProgress]:
