@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
-from lms.auth.forms import NewPasswordForm, visible_characters
-from lms.auth.passwords import MAX_LENGTH
+from lms.auth.services import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from lms.auth.validators import visible_characters
 
 
 class NameForm(FlaskForm):
@@ -37,11 +37,21 @@ class PersonEmailForm(FlaskForm):
         description="They sign in with this address from now on. The change is recorded.")
 
 
-class PasswordChangeForm(NewPasswordForm):
+class PasswordChangeForm(FlaskForm):
     """The current password, then a new one typed twice."""
 
     current_password = PasswordField("Current password", validators=[
-        DataRequired("Please type your current password."), Length(max=MAX_LENGTH)])
+        DataRequired("Please type your current password."), Length(max=PASSWORD_MAX_LENGTH)])
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired("Please choose a new password."),
+                    Length(max=PASSWORD_MAX_LENGTH)],
+        description=f"At least {PASSWORD_MIN_LENGTH} characters. A short phrase of a few words "
+                    "works well.")
+    confirm = PasswordField("Type the new password again", validators=[
+        DataRequired("Please type the new password again."),
+        EqualTo("password", message="The two new passwords are not the same. Please type the "
+                                    "same one in both boxes.")])
 
 
 class TimeZoneForm(FlaskForm):

@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from lms.audit.services import append_event
 from lms.auth.models import User
-from lms.auth.passwords import verify_password
-from lms.auth.services import HIDDEN_IN_NAME, has_hidden_characters, set_password
+from lms.auth.services import HIDDEN_IN_NAME, has_hidden_characters, password_matches, set_password
 from lms.extensions import db, limiter
 from lms.timezones import is_zone
 
@@ -60,7 +59,7 @@ def change_email(person: User, new_email: str, actor: User) -> bool:
 
 def change_password(person: User, current: str, new: str) -> None:
     """Change one's own password after checking the current one; other sessions end."""
-    if not verify_password(person.password_hash, current):
+    if not password_matches(person, current):
         raise AccountChangeError("Your current password is not right, so nothing was changed. "
                                  "Please type it again.")
     set_password(person, new)

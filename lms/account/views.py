@@ -37,9 +37,9 @@ from lms.account.services import (
     set_time_zone,
 )
 from lms.auth.models import Role, User
+from lms.auth.roles import role_required
 from lms.auth.services import AccountError
 from lms.extensions import db
-from lms.roles import role_required
 from lms.timezones import common_zones
 
 bp = Blueprint("account", __name__)

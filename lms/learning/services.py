@@ -20,7 +20,7 @@ from lms.ids import parse_id
 from lms.learning import quiz
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
 from lms.learning.progress import ModuleFacts, ModuleStanding, overall_percent, standing
-from lms.models import UTCDateTime, utcnow
+from lms.models import RecordSource, UTCDateTime, exported, utcnow
 from lms.wording import opens_again
 
 
@@ -397,3 +397,16 @@ def passed_modules(user_id: int, program_slug: str) -> dict[str, ModuleProgress]
         ModuleProgress.user_id == user_id, ModuleProgress.program_slug == program_slug,
         ModuleProgress.passed_at.is_not(None)))
     return {row.module_slug: row for row in rows}
+
+
+def personal_data(user_id: int) -> dict[str, RecordSource]:
+    """Return the person's learning records by file name, for their data download."""
+    return {
+        "enrolments.csv": exported(select(Enrollment).where(Enrollment.user_id == user_id)
+                                   .order_by(Enrollment.id)),
+        "module_progress.csv": exported(select(ModuleProgress)
+                                        .where(ModuleProgress.user_id == user_id)
+                                        .order_by(ModuleProgress.id)),
+        "quiz_attempts.json": exported(select(QuizAttempt).where(QuizAttempt.user_id == user_id)
+                                       .order_by(QuizAttempt.id)),
+    }

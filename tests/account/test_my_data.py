@@ -194,3 +194,11 @@ def test_ten_thousand_entries_stream_without_holding_the_zip(app, people, client
     # About 3 MB of ZIP went out, while no more than a small part of it was ever held.
     assert size > 2_500_000
     assert peak < size / 2, (peak, size)
+
+
+def test_the_readme_describes_every_file(app, people):
+    from lms.account.export import README, sources
+
+    with app.app_context():
+        for name in sources(get_user(people["trainee"])):
+            assert f"\n{name} " in README, name
