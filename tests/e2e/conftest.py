@@ -41,7 +41,7 @@ WIDE = """() => [...document.querySelectorAll('body *')]
   .concat([...document.querySelectorAll('body *')].filter(el => el.scrollWidth > el.clientWidth + 1
           && getComputedStyle(el).overflowX === 'visible' && el.clientWidth > 0))
   .slice(0, 5).map(el => el.outerHTML.slice(0, 100))"""
-QUIZ_COOLDOWN_SECONDS = 3
+QUIZ_COOLDOWN_SECONDS = 10  # long enough to see the pause on a busy machine
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
