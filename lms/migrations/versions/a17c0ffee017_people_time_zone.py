@@ -1,7 +1,7 @@
 """people: each person's chosen time zone
 
 Revision ID: a17c0ffee017
-Revises: 7c1d2e3f4a5b
+Revises: d3a8f2c61b7e
 Create Date: 2026-12-06 13:30:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'a17c0ffee017'
-down_revision = '7c1d2e3f4a5b'
+down_revision = 'd3a8f2c61b7e'
 branch_labels = None
 depends_on = None
 
