@@ -1,7 +1,7 @@
 """people: each person's chosen time zone
 
 Revision ID: a17c0ffee017
-Revises: d3a8f2c61b7e
+Revises: f3f25fcc556c
 Create Date: 2026-12-06 13:30:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'a17c0ffee017'
-down_revision = 'd3a8f2c61b7e'
+down_revision = 'f3f25fcc556c'
 branch_labels = None
 depends_on = None
 
