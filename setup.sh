@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up Lantern on Debian or Ubuntu and either serve it or run every test.
 #   bash setup.sh serve   create .venv, install, migrate, seed demo accounts once, serve :5000
+#                         (PORT=5001 bash setup.sh serve for another port)
 #   bash setup.sh test    create .venv, install, check services, run the whole test suite
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -107,20 +108,53 @@ redis_url() {
   echo "redis://127.0.0.1:6379/15"
 }
 
+port_is_free() {
+  "$VENV/bin/python" -c 'import socket, sys
+s = socket.socket()
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(1)' "$1"
+}
+
+port_answers() {
+  "$VENV/bin/python" -c 'import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=0.5).close()' "$1" 2>/dev/null
+}
+
 serve() {
   export LMS_ENV="${LMS_ENV:-development}"
+  PORT="${PORT:-5000}"
+  case "$PORT" in ''|*[!0-9]*) die "PORT must be a port number, such as 5001; it is '$PORT'" ;; esac
+  # Printed links and QR codes follow the port unless an address was chosen on purpose.
+  export LMS_BASE_URL="${LMS_BASE_URL:-http://127.0.0.1:$PORT}"
+  port_is_free "$PORT" || die "port $PORT on 127.0.0.1 is already taken, perhaps by another Lantern.
+Stop that program, or serve on another port, for example:  PORT=$((PORT + 1)) bash setup.sh serve"
   say "Applying database migrations"
   "$VENV/bin/flask" --app wsgi db upgrade
-  if "$VENV/bin/flask" --app wsgi lms demo >/tmp/lantern-demo.$$ 2>&1; then
-    cat /tmp/lantern-demo.$$
-  else
-    "$VENV/bin/flask" --app wsgi lms demo-logins 2>/dev/null || true
-  fi
-  rm -f /tmp/lantern-demo.$$
+  logins="$(mktemp)"  # global: the exit trap reads it after serve() returns
+  "$VENV/bin/flask" --app wsgi lms demo >"$logins" 2>&1 \
+    || "$VENV/bin/flask" --app wsgi lms demo-logins >"$logins" 2>/dev/null || true
   # In development each message is delivered as soon as its request commits.
   say "$("$VENV/bin/flask" --app wsgi lms outbox where)"
-  say "Serving Lantern on http://127.0.0.1:5000 (Ctrl+C to stop)"
-  exec "$VENV/bin/flask" --app wsgi run --host 127.0.0.1 --port 5000
+  say "Starting the development server on $LMS_BASE_URL (for trying Lantern; see the README's Production section to run it for real)"
+  "$VENV/bin/flask" --app wsgi run --host 127.0.0.1 --port "$PORT" &
+  server=$!
+  trap 'kill "$server" 2>/dev/null; rm -f "$logins"' INT TERM EXIT
+  for _ in $(seq 1 100); do
+    port_answers "$PORT" && break
+    kill -0 "$server" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill -0 "$server" 2>/dev/null || { wait "$server" || true; die "the server stopped; see the lines above"; }
+  # The logins come last, set apart, so they are easy to find among the start-up lines.
+  printf '\n==================================================================\n'
+  printf ' Lantern is running at %s  (Ctrl+C to stop)\n' "$LMS_BASE_URL"
+  printf '==================================================================\n'
+  cat "$logins"
+  printf '==================================================================\n\n'
+  rm -f "$logins"
+  wait "$server"
 }
 
 run_tests() {

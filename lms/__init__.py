@@ -45,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         module_url=lambda program, module: f"/programs/{program}/{module}",
     )
 
+    from lms.account import views as account_views
     from lms.admin import views as admin_views
     from lms.assets import init_assets
     from lms.auth import views as auth_views
@@ -80,7 +81,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     import lms.practice.review_views  # noqa: F401
 
     for views in (main_views, auth_views, admin_views, learning_views, practice_views,
-                  certification_views, notifications_views):
+                  certification_views, notifications_views, account_views):
         app.register_blueprint(views.bp)
     skip_idle_limit_check(app)
     lms_cli.add_command(outbox_cli)

@@ -45,6 +45,8 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
         "LMS_ISSUER_URL": (env.get("LMS_ISSUER_URL") or base_url).rstrip("/"),
         # Optional did:web identifier for the issuer, for wallets and issuer registries.
         "LMS_ISSUER_DID": env.get("LMS_ISSUER_DID") or None,
+        # Everyone's time zone until they choose their own on the account page.
+        "LMS_TIME_ZONE": env.get("LMS_TIME_ZONE") or "UTC",
         "SQLALCHEMY_DATABASE_URI": env.get("LMS_DATABASE_URL")
         or f"sqlite:///{instance_path / 'lantern.sqlite3'}",
         "SECRET_KEY": env.get("LMS_SECRET_KEY") or None,
@@ -83,6 +85,7 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
                                                   "LMS_VERIFY_CACHE_SECONDS"),
     }
     config.update(overrides)
+    _check_time_zone(config["LMS_TIME_ZONE"])
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     database_url = config["SQLALCHEMY_DATABASE_URI"]
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(database_url))
@@ -152,6 +155,15 @@ def _check_production_base_url(base_url: str, given: bool) -> None:
         raise ConfigError(f"LMS_BASE_URL is {base_url!r}; production needs an https:// address, "
                           "because it is printed on certificates and cookies are only kept "
                           "secure over HTTPS")
+
+
+def _check_time_zone(name: str) -> None:
+    """Refuse a default time zone that the IANA database does not know."""
+    from lms.timezones import is_zone
+
+    if not is_zone(name):
+        raise ConfigError(f"LMS_TIME_ZONE is {name!r}, which is not an IANA time zone name "
+                          "(for example UTC, Europe/London or America/Chicago)")
 
 
 #: Hosts where plain http is fine even in production: nothing leaves the machine.

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, date, datetime, time
+from enum import Enum
+from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Select, inspect
 from sqlalchemy.types import TypeDecorator
+
+from lms.extensions import db
 
 
 def utcnow() -> datetime:
@@ -32,3 +37,35 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+#: A person's records of one kind, read only when called (for "my data" downloads).
+RecordSource = Callable[[], Iterable[dict[str, Any]]]
+#: How many rows a download reads at a time: enough to be quick, few enough to stay small.
+EXPORT_BATCH = 100
+
+
+def plain(value: Any) -> Any:
+    """Return a value JSON and CSV can hold: times as ISO 8601, enums as their value."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def columns_of(row: Any, leave_out: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Return a model row's stored columns as plain values."""
+    mapper = inspect(type(row))
+    return {attr.key: plain(getattr(row, attr.key)) for attr in mapper.column_attrs
+            if attr.key not in leave_out}
+
+
+def exported(query: Select[Any], leave_out: frozenset[str] = frozenset()) -> RecordSource:
+    """Return a source that reads a query's rows in batches, as plain columns."""
+
+    def read() -> Iterator[dict[str, Any]]:
+        rows = db.session.scalars(query.execution_options(yield_per=EXPORT_BATCH))
+        return (columns_of(row, leave_out) for row in rows)
+
+    return read

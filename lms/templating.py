@@ -10,13 +10,15 @@ from markupsafe import Markup
 from lms.certification.codes import format_code
 from lms.markdown import render_user_markdown, without_bidi_controls
 from lms.practice import labels
+from lms.timezones import format_datetime, format_time, local_date
 from lms.wording import opens_again
 
 
 def format_date(value: date | datetime | None) -> str:
-    """Format a date the same way everywhere, e.g. 3 March 2026."""
+    """Format a date the same way everywhere, e.g. 3 March 2026 (moments in the viewer's zone)."""
     if value is None:
         return ""
+    value = local_date(value)
     return f"{value.day} {value:%B %Y}"
 
 
@@ -53,6 +55,8 @@ def init_templating(app: Flask) -> None:
     """Register the app-wide filters and globals."""
     app.jinja_env.filters.update({
         "date": format_date,
+        "datetime": format_datetime,
+        "time": format_time,
         "duration": format_duration,
         "masked_email": masked_email,
         "opens_again": opens_again,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from lms.models import utcnow
+from lms.timezones import format_time
 
 
 def wait_in_words(seconds: float) -> str:
@@ -18,7 +19,7 @@ def wait_in_words(seconds: float) -> str:
     return f"about {round(seconds / 3600)} hours"
 
 
-def opens_again(moment: datetime, now: datetime | None = None) -> str:
-    """Return when something opens again, relative first and then exact, in UTC."""
+def opens_again(moment: datetime, now: datetime | None = None, zone: str | None = None) -> str:
+    """Return when something opens again, relative first, then exact in the viewer's zone."""
     seconds = (moment - (now or utcnow())).total_seconds()
-    return f"in {wait_in_words(seconds)} (at {moment:%H:%M} UTC)"
+    return f"in {wait_in_words(seconds)}, at {format_time(moment, zone)}"

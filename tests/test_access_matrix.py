@@ -90,6 +90,17 @@ ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
     "notifications.preferences": ("GET", (SIGN_IN, 200, 200, 200)),
     "notifications.outbox": ("GET", (SIGN_IN, 403, 403, 200)),
     "notifications.retry": ("POST", (SIGN_IN, 403, 403, 302)),
+    # Everyone's own account; posts without form data are refused (400), except the time zone
+    # (no choice means the program's default) and the data download (a ZIP, 200).
+    "account.account": ("GET", (SIGN_IN, 200, 200, 200)),
+    "account.name": ("POST", (SIGN_IN, 400, 400, 400)),
+    "account.password": ("POST", (SIGN_IN, 400, 400, 400)),
+    "account.time_zone": ("POST", (SIGN_IN, 302, 302, 302)),
+    "account.my_data": ("POST", (SIGN_IN, 200, 200, 200)),
+    "account.person": ("GET", (SIGN_IN, 403, 403, 200)),
+    "account.person_name": ("POST", (SIGN_IN, 403, 403, 400)),
+    "account.person_email": ("POST", (SIGN_IN, 403, 403, 400)),
+    "account.person_data": ("POST", (SIGN_IN, 403, 403, 200)),
 }
 
 

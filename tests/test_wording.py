@@ -18,4 +18,10 @@ def test_wait_in_words(seconds, words):
 
 def test_opens_again_gives_the_wait_and_the_time():
     now = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
-    assert opens_again(now + timedelta(minutes=30), now) == "in about 30 minutes (at 14:30 UTC)"
+    assert opens_again(now + timedelta(minutes=30), now) == "in about 30 minutes, at 14:30 (UTC)"
+
+
+def test_opens_again_names_the_zone_it_shows():
+    now = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+    words = opens_again(now + timedelta(minutes=30), now, zone="America/Chicago")
+    assert words == "in about 30 minutes, at 08:30 (America/Chicago)"

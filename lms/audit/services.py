@@ -21,7 +21,7 @@ from lms.audit.models import GENESIS_HASH, AuditEvent, AuditHead
 from lms.audit.reconcile import Facts, Finding, Key, Ledger, RecordedEvent, reconcile
 from lms.auth.models import User
 from lms.extensions import db, execute_dml
-from lms.models import utcnow
+from lms.models import RecordSource, exported, utcnow
 
 __all__ = [
     "AuditChainError",
@@ -34,6 +34,7 @@ __all__ = [
     "append_event",
     "canonical_json",
     "event_hash",
+    "personal_data",
     "events_for",
     "reconcile",
     "sha256_of",
@@ -211,3 +212,10 @@ def _walk(events: Iterable[AuditEvent]) -> ChainReport:
                            f"found is #{checked}: events at the end were removed, or added "
                            "without going through Lantern.")
     return ChainReport(checked, previous_hash)
+
+
+def personal_data(user_id: int) -> dict[str, RecordSource]:
+    """Return the audit events about a person, for their data download."""
+    return {"audit_events.json": exported(select(AuditEvent)
+                                          .where(AuditEvent.about_user_id == user_id)
+                                          .order_by(AuditEvent.seq))}

@@ -34,6 +34,8 @@ class Identity:
     stamp: str
     #: The key of this browser's session (its hash names the row in `user_session`).
     session_key: str
+    #: The person's own time zone (an IANA name), or None for the instance's default.
+    time_zone: str | None = None
     #: Only active people ever get an identity; Flask-Login asks.
     is_active: bool = True
 

@@ -27,7 +27,7 @@ _STAMP = re.compile(r"[A-Za-z0-9_-]{8,32}")
 
 # Built once per process: one statement, bound per request.
 _IDENTITY = (
-    select(User.id, User.role, User.display_name, User.session_stamp)
+    select(User.id, User.role, User.display_name, User.session_stamp, User.time_zone)
     .join(UserSession, UserSession.user_id == User.id)
     .where(UserSession.key_hash == bindparam("key_hash"),
            UserSession.ended_at.is_(None),
@@ -43,7 +43,7 @@ def read_identity(key: str) -> Identity | None:
     if row is None:
         return None
     return Identity(id=row.id, role=row.role, display_name=row.display_name or "",
-                    stamp=row.session_stamp, session_key=key)
+                    stamp=row.session_stamp, session_key=key, time_zone=row.time_zone)
 
 
 def load_identity(cookie: str) -> Identity | None:

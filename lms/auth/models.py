@@ -62,6 +62,8 @@ class User(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    #: An IANA zone name chosen on the account page; NULL means the instance's LMS_TIME_ZONE.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     supervisors: Mapped[list[User]] = relationship(
         secondary="supervisor_assignment",

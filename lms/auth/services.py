@@ -7,8 +7,9 @@ from enum import StrEnum
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import or_, select
 
-from lms.auth.models import User, find_user_by_email, new_security_stamp
+from lms.auth.models import SupervisorAssignment, User, find_user_by_email, new_security_stamp
 from lms.auth.passwords import (
     MAX_LENGTH,
     MIN_LENGTH,
@@ -20,7 +21,7 @@ from lms.auth.passwords import (
 from lms.auth.sessions import EndReason as EndReason
 from lms.auth.sessions import end_all_sessions as end_all_sessions
 from lms.extensions import db
-from lms.models import utcnow
+from lms.models import RecordSource, columns_of, exported, utcnow
 
 #: The password length rules, for other features' forms (password_problem checks them).
 PASSWORD_MIN_LENGTH = MIN_LENGTH
@@ -146,3 +147,23 @@ def authenticate(email: str, password: str) -> User:
         user.password_hash = hash_password(password)
         db.session.flush()
     return user
+
+
+def password_matches(user: User, password: str) -> bool:
+    """Return whether the password is the person's current one (to confirm a change)."""
+    return verify_password(user.password_hash, password)
+
+
+#: Secrets that open an account: not data about the person, and never downloaded.
+SECRET_COLUMNS = frozenset({"password_hash", "security_stamp"})
+
+
+def personal_data(user: User) -> dict[str, RecordSource]:
+    """Return the person's account and supervision links by file name, for their download."""
+    return {
+        "profile.json": lambda: [columns_of(user, SECRET_COLUMNS)],
+        "supervisors.csv": exported(
+            select(SupervisorAssignment).where(or_(SupervisorAssignment.trainee_id == user.id,
+                                                   SupervisorAssignment.supervisor_id == user.id))
+            .order_by(SupervisorAssignment.id)),
+    }

@@ -5,11 +5,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from lms.auth.forms import JoinForm, NewPasswordForm, SignInForm
-from lms.auth.identity import Identity
 from lms.auth.models import User
 from lms.auth.services import (
     AccountError,
@@ -19,7 +18,8 @@ from lms.auth.services import (
     read_account_link,
     set_password,
 )
-from lms.auth.sessions import EndReason, end_all_sessions, end_session, start_session
+from lms.auth.sessions import end_all_sessions, end_session
+from lms.auth.signin import begin_session
 from lms.auth.throttle import pair_key, record_failure, slow_down_if_targeted
 from lms.extensions import db, limiter
 
@@ -56,15 +56,6 @@ def _is_local_path(target: str) -> bool:
             and not target.startswith("//"))
 
 
-def _begin_session(user: User) -> None:
-    """Record a new server-side session for the person and put it in the cookie."""
-    if current_user.is_authenticated:
-        end_session(current_user.session_key, EndReason.REPLACED)
-    key = start_session(user)
-    login_user(Identity(id=user.id, role=user.role, display_name=user.display_name or "",
-                        stamp=user.session_stamp, session_key=key))
-
-
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(_sign_in_limit, methods=["POST"], deduct_when=_sign_in_failed)
 @limiter.limit(_pair_limit, methods=["POST"], key_func=pair_key, deduct_when=_sign_in_failed)
@@ -82,7 +73,7 @@ def sign_in() -> str | Response:
             record_failure(email)
             form.form_errors.append(str(error))
         else:
-            _begin_session(user)
+            begin_session(user)
             db.session.commit()
             return redirect(safe_next_url(request.args.get("next")))
     status = 400 if form.errors or form.form_errors else 200
@@ -129,7 +120,7 @@ def join(token: str) -> str | Response | tuple[str, int]:
         except AccountError as error:
             form.password.errors = [*form.password.errors, str(error)]
         else:
-            _begin_session(user)
+            begin_session(user)
             db.session.commit()
             flash(f"Welcome to Lantern, {user.display_name}. You are signed in.", "success")
             return redirect(url_for("main.home"))

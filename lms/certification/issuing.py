@@ -129,6 +129,7 @@ def _mint(request: Issue) -> Certificate:
                              for item in certified["practice"]),
         competencies=tuple(item["label"] for item in certified["competencies"]),
         qr_svg=qr_svg(verify_url(code)), issuer_name=signing.issuer_name(),
+        supervision_minutes=int(certified.get("supervision_minutes") or 0),
     ), credential_json.encode())
     certificate = Certificate(
         code=code, user_id=trainee.id, program_slug=program.slug,

@@ -72,6 +72,7 @@ class CertificateValues:
     competencies: tuple[str, ...] = ()
     qr_svg: str = field(default="", repr=False)
     issuer_name: str = ""
+    supervision_minutes: int = 0  # supervision received, as the verify page lists it
 
 
 class DesignFetcher(URLFetcher):
@@ -234,6 +235,7 @@ def template_context(values: CertificateValues) -> dict[str, Any]:
             for line in values.practice_lines
         ],
         "practice_total_minutes": sum(int(line.minutes) for line in values.practice_lines),
+        "supervision_minutes": int(values.supervision_minutes),
         "competencies": [_plain(item) for item in values.competencies],
         "qr_svg": _qr_markup(values.qr_svg),
     }

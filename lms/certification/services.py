@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -19,6 +20,7 @@ from lms.certification.models import Certificate, CertificateStatus
 from lms.certification.sharing import ProfileEntry
 from lms.extensions import db
 from lms.learning.services import passed_modules, program_of
+from lms.models import RecordSource, exported
 from lms.practice import services as practice
 
 EXPIRY_WARNING_DAYS = 60
@@ -201,3 +203,31 @@ def profile_entry(certificate: Certificate) -> ProfileEntry:
                         issued_on=certificate.issued_on, expires_on=certificate.expires_on,
                         credential_id=code,
                         credential_url=f"{signing.base_url()}/verify/{code}")
+#: Stored in files of their own in a data download, not in certificates.json.
+CERTIFICATE_FILES = frozenset({"pdf", "credential_json"})
+
+
+def personal_data(user_id: int) -> dict[str, RecordSource]:
+    """Return the person's certificates (without their files), for their data download."""
+    return {"certificates.json": exported(select(Certificate)
+                                          .where(Certificate.user_id == user_id)
+                                          .order_by(Certificate.id), CERTIFICATE_FILES)}
+
+
+def certificate_files(user_id: int) -> list[tuple[str, Callable[[], bytes]]]:
+    """Return each certificate's PDF and signed credential as (file name, reader)."""
+
+    def reader(code: str, column: str) -> Callable[[], bytes]:
+        def read() -> bytes:
+            value = db.session.scalar(select(getattr(Certificate, column))
+                                      .where(Certificate.code == code))
+            return value.encode() if isinstance(value, str) else bytes(value or b"")
+        return read
+
+    codes = db.session.scalars(select(Certificate.code).where(Certificate.user_id == user_id)
+                               .order_by(Certificate.id))
+    files: list[tuple[str, Callable[[], bytes]]] = []
+    for code in codes:
+        files.append((f"certificates/{code}.pdf", reader(code, "pdf")))
+        files.append((f"certificates/{code}.credential.json", reader(code, "credential_json")))
+    return files

@@ -17,10 +17,11 @@ from lms.catalog.content import Module, Program
 from lms.catalog.services import get_catalog
 from lms.extensions import db, execute_dml
 from lms.ids import parse_id
-from lms.learning import quiz
+from lms.learning import progress, quiz
 from lms.learning.facts import ModuleFacts, module_facts
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
-from lms.models import utcnow
+from lms.learning.progress import ModuleStanding
+from lms.models import RecordSource, exported, utcnow
 from lms.wording import opens_again
 
 NOTHING_YET = ModuleFacts()
@@ -338,17 +339,15 @@ def attempts_count(user: User) -> int:
 
 @dataclass(frozen=True)
 class ModuleCard:
-    """One module on the dashboard."""
+    """One module on the dashboard: the module and where the trainee stands in it."""
 
     module: Module
-    read: bool
-    passed: bool
-    best_score: int | None
+    standing: ModuleStanding
 
     @property
     def percent(self) -> int:
-        """Return progress: half for reading, all for passing the quiz."""
-        return 100 if self.passed else 50 if self.read else 0
+        """Return the module's share of progress (see lms.learning.progress)."""
+        return self.standing.percent
 
 
 def enrolled_programs(user_id: int) -> list[tuple[Program, dict[str, ModuleFacts]]]:
@@ -358,17 +357,23 @@ def enrolled_programs(user_id: int) -> list[tuple[Program, dict[str, ModuleFacts
             if slug in catalog.programs]
 
 
-def dashboard(program: Program, facts: dict[str, ModuleFacts]) -> dict[str, Any]:
+def _progress_facts(fact: ModuleFacts) -> progress.ModuleFacts:
+    return progress.ModuleFacts(read=fact.read_at is not None, attempts=fact.attempts,
+                                passed=fact.passed_at is not None, best_score=fact.best_score,
+                                last_failed_at=fact.last_failed_at)
+
+
+def dashboard(program: Program, facts: dict[str, ModuleFacts],
+              now: datetime | None = None) -> dict[str, Any]:
     """Return the trainee's progress through a program and what to do next."""
-    cards = []
-    for module in program.modules:
-        fact = facts.get(module.slug, NOTHING_YET)
-        cards.append(ModuleCard(module, fact.read_at is not None, fact.passed_at is not None,
-                                fact.best_score))
-    overall = round(sum(card.percent for card in cards) / len(cards)) if cards else 0
-    next_card = next((card for card in cards if not card.passed), None)
-    return {"cards": cards, "overall": overall, "next": next_card,
-            "passed": sum(card.passed for card in cards)}
+    moment = now or utcnow()
+    cards = [ModuleCard(module, progress.standing(
+                 _progress_facts(facts.get(module.slug, NOTHING_YET)), cooldown=cooldown(module),
+                 max_attempts=module.quiz.max_attempts, now=moment))
+             for module in program.modules]
+    next_card = next((card for card in cards if not card.standing.passed), None)
+    return {"cards": cards, "overall": progress.overall_percent(card.standing for card in cards),
+            "next": next_card, "passed": sum(card.standing.passed for card in cards)}
 
 
 def passed_scores(facts: dict[str, ModuleFacts]) -> dict[str, int]:
@@ -383,3 +388,16 @@ def passed_modules(user_id: int, program_slug: str) -> dict[str, ModuleProgress]
         ModuleProgress.user_id == user_id, ModuleProgress.program_slug == program_slug,
         ModuleProgress.passed_at.is_not(None)))
     return {row.module_slug: row for row in rows}
+
+
+def personal_data(user_id: int) -> dict[str, RecordSource]:
+    """Return the person's learning records by file name, for their data download."""
+    return {
+        "enrolments.csv": exported(select(Enrollment).where(Enrollment.user_id == user_id)
+                                   .order_by(Enrollment.id)),
+        "module_progress.csv": exported(select(ModuleProgress)
+                                        .where(ModuleProgress.user_id == user_id)
+                                        .order_by(ModuleProgress.id)),
+        "quiz_attempts.json": exported(select(QuizAttempt).where(QuizAttempt.user_id == user_id)
+                                       .order_by(QuizAttempt.id)),
+    }

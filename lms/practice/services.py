@@ -25,6 +25,7 @@ from lms.notifications.services import send_entry_returned
 from lms.practice import profile
 from lms.practice.deidentify import Hit, screen
 from lms.practice.models import Decision, EntryState, PracticeDecision, PracticeEntry
+from lms.practice.personal_data import personal_data as personal_data  # for data downloads
 from lms.practice.totals import (
     approved_minutes_by_activity,
     counted_practice_minutes,

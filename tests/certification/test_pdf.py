@@ -307,3 +307,41 @@ def test_date_and_duration_formatting() -> None:
     assert duration(61) == "1 hour 1 minute"
     assert duration(45) == "45 minutes"
     assert duration(2400) == "40 hours"
+
+
+def test_pdf_is_accessible_and_says_what_the_verify_page_says(
+    design_dir: Path, values: CertificateValues, credential_json: bytes
+) -> None:
+    with_supervision = dataclasses.replace(values, supervision_minutes=240)
+    reader = pypdf.PdfReader(io.BytesIO(
+        render_certificate_pdf(design_dir, with_supervision, credential_json)))
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "en" and root["/MarkInfo"]["/Marked"]
+    kinds: list[str] = []
+    alts: list[str] = []
+
+    def walk(node: Any) -> None:
+        node = node.get_object()
+        if isinstance(node, pypdf.generic.ArrayObject):
+            for child in node:
+                walk(child)
+        elif isinstance(node, pypdf.generic.DictionaryObject):
+            if "/S" in node:
+                kinds.append(str(node["/S"]))
+                if node["/S"] == "/Figure":
+                    alts.append(str(node.get("/Alt", "")))
+            if "/K" in node:
+                walk(node["/K"])
+
+    walk(root["/StructTreeRoot"])
+    # A structure tree in reading order: the award's heading before the record's headings.
+    assert kinds.index("/H1") < kinds.index("/H2")
+    assert "/Table" in kinds and "/L" in kinds and "/Link" in kinds
+    assert len(alts) == 2 and all(alts), alts  # the logo and the QR code
+    assert any("QR code" in alt for alt in alts) and any("logo" in alt for alt in alts)
+    links = [annotation.get_object() for annotation in reader.pages[0]["/Annots"]]
+    assert [link["/A"]["/URI"] for link in links if link["/Subtype"] == "/Link"] == [VERIFY_URL]
+    assert "Supervision received: 4 hours" in page_text(reader)
+    metadata = root["/Metadata"].get_object().get_data()
+    assert b'pdfaid:part="3"' in metadata and b'pdfaid:conformance="A"' in metadata
+    assert list(reader.attachments) == ["credential.json"]

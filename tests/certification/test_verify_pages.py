@@ -347,3 +347,23 @@ def test_a_revoked_certificate_is_not_offered_for_a_profile(app, people, issued,
     sign_in("trainee@example.org")
     page = client.get("/certificates").get_data(as_text=True)
     assert "linkedin.com" not in page and 'class="copyable"' not in page
+
+
+def test_verify_page_names_the_issuer_and_says_what_was_certified(app, issued, client):
+    page = client.get(f"/verify/{issued}").get_data(as_text=True)
+    issuer = app.config["LMS_ISSUER_NAME"]
+    assert f"issued by {issuer}" in page and "issued by us" not in page
+    certified = _certificate(app, issued).certified
+    from lms.templating import format_duration
+
+    practice = format_duration(certified["practice_minutes_counted"])
+    assert (f"{issuer} certifies that Jordan Trainee completed the Peer Support Foundations "
+            f"program: passed all {len(certified['modules'])} required modules, completed "
+            f"{practice} of approved, supervised peer-support practice") in page
+    assert f"showing {len(certified['competencies'])} core competencies" in page
+
+
+def test_check_a_certificate_is_linked_from_sign_in_and_every_footer(app, people, client):
+    sign_in_page = client.get("/sign-in").get_data(as_text=True)
+    assert sign_in_page.count('href="/verify"') >= 2  # in the page and in its footer
+    assert '<footer class="site-footer">' in sign_in_page

@@ -27,7 +27,21 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 SERIOUS = {"serious", "critical"}
-QUIZ_COOLDOWN_SECONDS = 3
+#: Every WCAG 2.0, 2.1 and 2.2 A and AA rule fails a page at any impact; best-practice rules
+#: fail it when serious or critical. target-size (2.5.8) is off in axe by default: turned on.
+WCAG_TAGS = {"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"}
+AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {"target-size": {"enabled": True}}}
+#: A page wider than the window scrolls sideways (WCAG 1.4.10 reflow at 320 px).
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+#: The deepest elements that reach past the window's right edge, to say what overflows.
+WIDE = """() => [...document.querySelectorAll('body *')]
+  .filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .filter(el => ![...el.children].some(c => c.getBoundingClientRect().right >
+                                          document.documentElement.clientWidth + 1))
+  .concat([...document.querySelectorAll('body *')].filter(el => el.scrollWidth > el.clientWidth + 1
+          && getComputedStyle(el).overflowX === 'visible' && el.clientWidth > 0))
+  .slice(0, 5).map(el => el.outerHTML.slice(0, 100))"""
+QUIZ_COOLDOWN_SECONDS = 10  # long enough to see the pause on a busy machine
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -172,13 +186,18 @@ class AccessiblePage:
         self.check()
 
     def check(self) -> None:
-        """Fail on any serious or critical accessibility violation on the current page."""
+        """Fail on a WCAG 2.2 AA violation, a serious best-practice one, or sideways scrolling."""
         self.page.wait_for_load_state()
-        results = self.axe.run(self.page)
-        bad = [v for v in results.response["violations"] if v.get("impact") in SERIOUS]
+        results = self.axe.run(self.page, options=AXE_OPTIONS)
+        bad = [v for v in results.response["violations"]
+               if WCAG_TAGS & set(v.get("tags", [])) or v.get("impact") in SERIOUS]
         assert not bad, f"{self.page.url}: " + "; ".join(
             f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
             for v in bad)
+        overflow = self.page.evaluate(OVERFLOW)
+        width = self.page.viewport_size["width"] if self.page.viewport_size else 0
+        assert overflow <= 0, (f"{self.page.url} scrolls sideways by {overflow} px at {width} px: "
+                               f"{self.page.evaluate(WIDE)}")
         self.checked.append(self.page.url)
 
     def sign_in(self, email: str, password: str) -> None:

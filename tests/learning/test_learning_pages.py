@@ -167,7 +167,7 @@ def test_failed_attempt_shows_feedback_and_pause(app, people, client, sign_in):
     refused = client.post(f"{MODULE_URL}/quiz", data={"csrf_token": token},
                           follow_redirects=True).get_data(as_text=True)
     assert "Take a short break" in refused
-    assert re.search(r"opens again in about \d+ minutes \(at \d\d:\d\d UTC\)", refused)
+    assert re.search(r"opens again in about \d+ minutes, at \d\d:\d\d \(UTC\)", refused)
     module_page = client.get(MODULE_URL).get_data(as_text=True)
     assert re.search(r"The quiz opens again in (?:a minute|about \d+ minutes)", module_page)
 
