@@ -32,8 +32,8 @@ __all__ = [
     "LockLine",
     "PublishError",
     "check_editions",
+    "append_to_lock",
     "fingerprint",
-    "lock_line",
     "read_lock",
 ]
 
@@ -80,11 +80,6 @@ def fingerprint(modules: list[str], requirements: Any, profiles: Any) -> str:
     content = {"modules": list(modules), "requirements": requirements, "profiles": profiles or {}}
     encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(encoded.encode()).hexdigest()
-
-
-def lock_line(edition: EditionMeta, today: date) -> str:
-    """Return the editions.lock line that publishes an edition today."""
-    return f"{edition.number} {today.isoformat()} {edition.fingerprint}"
 
 
 def read_lock(path: Path, problems: list[Problem]) -> dict[int, LockLine]:
@@ -244,15 +239,6 @@ def _against_lock(
                                    edition.requirements, edition.profiles, edition.fingerprint,
                                    published_on))
     return tuple(checked) if len(fields.problems) == before else None
-
-
-def next_to_publish(editions: tuple[EditionMeta, ...]) -> EditionMeta:
-    """Return the first edition not yet published, or raise PublishError."""
-    for edition in editions:
-        if edition.published_on is None:
-            return edition
-    raise PublishError("Every edition is already published. To change the requirements, add "
-                       "a new edition at the end of 'editions:' and publish that.")
 
 
 def append_to_lock(path: Path, line: str) -> None:

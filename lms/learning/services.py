@@ -18,6 +18,13 @@ from lms.catalog.services import get_catalog
 from lms.extensions import db, execute_dml
 from lms.ids import parse_id
 from lms.learning import quiz
+
+# The edition API is public through this module (cohorts and certification call it here).
+from lms.learning.editions import EditionError as EditionError
+from lms.learning.editions import edition_of as edition_of
+from lms.learning.editions import editions_by_trainee as editions_by_trainee
+from lms.learning.editions import move_to_edition as move_to_edition
+from lms.learning.editions import offered_edition
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
 from lms.models import utcnow
 from lms.wording import opens_again
@@ -42,25 +49,36 @@ class MissingAnswers(LearningError):
                          "Your other answers are still selected.")
 
 
-def enroll(user: User, program_slug: str) -> Enrollment:
-    """Enrol a trainee in a program, once."""
-    get_catalog().program(program_slug)  # KeyError for an unknown program
+def enroll(user: User, program_slug: str, edition: int | None = None) -> Enrollment:
+    """Enrol a trainee in a program once, under the current edition or a published one.
+
+    An existing enrolment is returned unchanged: its edition moves only by move_to_edition.
+    """
+    program = get_catalog().program(program_slug)  # KeyError for an unknown program
+    chosen = offered_edition(program, edition)
     existing = db.session.scalar(select(Enrollment).filter_by(user_id=user.id,
                                                               program_slug=program_slug))
     if existing:
         return existing
-    enrollment = Enrollment(user_id=user.id, program_slug=program_slug)
+    enrollment = Enrollment(user_id=user.id, program_slug=program_slug, edition=chosen.number)
     db.session.add(enrollment)
     db.session.flush()
     return enrollment
 
 
+def enrolments_of(user: User) -> list[tuple[Program, int]]:
+    """Return the programs a person is enrolled in that still exist, with their edition numbers."""
+    catalog = get_catalog()
+    rows = db.session.execute(select(Enrollment.program_slug, Enrollment.edition)
+                              .filter_by(user_id=user.id)
+                              .order_by(Enrollment.enrolled_at, Enrollment.id))
+    return [(catalog.program(slug), edition) for slug, edition in rows
+            if slug in catalog.programs]
+
+
 def programs_of(user: User) -> list[Program]:
     """Return the programs a person is enrolled in that still exist in the content."""
-    catalog = get_catalog()
-    slugs = db.session.scalars(select(Enrollment.program_slug).filter_by(user_id=user.id)
-                               .order_by(Enrollment.enrolled_at, Enrollment.id))
-    return [catalog.program(slug) for slug in slugs if slug in catalog.programs]
+    return [program for program, _ in enrolments_of(user)]
 
 
 def programs_by_trainee(trainee_ids: Iterable[int]) -> dict[int, Program]:
@@ -341,6 +359,7 @@ class ModuleCard:
     read: bool
     passed: bool
     best_score: int | None
+    required: bool = True  # False: a module the trainee's edition does not require
 
     @property
     def percent(self) -> int:
@@ -348,18 +367,28 @@ class ModuleCard:
         return 100 if self.passed else 50 if self.read else 0
 
 
-def dashboard(user: User, program: Program) -> dict[str, Any]:
-    """Return the trainee's progress through a program and what to do next."""
+def dashboard(user: User, program: Program, edition: int | None = None) -> dict[str, Any]:
+    """Return the trainee's progress through a program and what to do next.
+
+    Progress counts the modules the trainee's edition requires (pass `edition` when it is
+    already known); modules outside it are shown as optional.
+    """
+    if edition is None:
+        edition = edition_of(user.id, program.slug)
+    required = set(program.edition(edition).modules)
     rows = progress_by_module(user, program)
     cards = []
     for module in program.modules:
         row = rows.get(module.slug)
         cards.append(ModuleCard(module, bool(row and row.read_at),
-                                bool(row and row.passed_at), row.best_score if row else None))
-    overall = round(sum(card.percent for card in cards) / len(cards)) if cards else 0
-    next_card = next((card for card in cards if not card.passed), None)
+                                bool(row and row.passed_at), row.best_score if row else None,
+                                module.slug in required))
+    needed = [card for card in cards if card.required]
+    overall = round(sum(card.percent for card in needed) / len(needed)) if needed else 0
+    next_card = next((card for card in needed if not card.passed), None)
     return {"cards": cards, "overall": overall, "next": next_card,
-            "passed": sum(card.passed for card in cards)}
+            "passed": sum(card.passed for card in needed), "edition": edition,
+            "optional": len(cards) - len(needed)}
 
 
 def passed_modules(user_id: int, program_slug: str) -> dict[str, ModuleProgress]:

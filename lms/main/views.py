@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from lms.auth.assignments import trainees_of
 from lms.auth.models import Role
 from lms.certification.services import certificate_summary
-from lms.learning.services import dashboard, programs_of
+from lms.learning.services import dashboard, enrolments_of
 from lms.practice.services import waiting_for_review
 from lms.practice.totals import progress
 
@@ -28,9 +28,10 @@ def home() -> str | Response:
         context["trainees"] = trainees_of(current_user.id)
         context["waiting"] = waiting_for_review(current_user)
     elif current_user.role is Role.TRAINEE:
-        programs = programs_of(current_user)
-        first = programs[0] if programs else None
-        context["programs"] = [(program, dashboard(current_user, program)) for program in programs]
+        enrolments = enrolments_of(current_user)
+        first, edition = enrolments[0] if enrolments else (None, None)
+        context["programs"] = [(program, dashboard(current_user, program, number))
+                               for program, number in enrolments]
         context["practice"] = progress(current_user.id, first)
-        context["certificates"] = certificate_summary(current_user, date.today(), first)
+        context["certificates"] = certificate_summary(current_user, date.today(), first, edition)
     return render_template("main/home.html", **context)
