@@ -219,10 +219,10 @@ def _against_lock(
     before = len(fields.problems)
     lock_path = fields.path.parent / LOCK_NAME
     numbers = {edition.number for edition in editions}
-    for locked in lock.values():
-        if locked.number not in numbers:
-            fields.problems.append(Problem.at(lock_path, locked.line, message(
-                "edition_removed", number=locked.number, date=locked.published_on)))
+    for line in lock.values():
+        if line.number not in numbers:
+            fields.problems.append(Problem.at(lock_path, line.line, message(
+                "edition_removed", number=line.number, date=line.published_on)))
     checked: list[EditionMeta] = []
     for edition in editions:
         locked = lock.get(edition.number)
