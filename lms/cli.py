@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from pathlib import Path
 
 import click
@@ -19,9 +20,15 @@ from lms.auth.assignments import supervisor_is_assigned
 from lms.auth.models import Role, User, find_user_by_email
 from lms.auth.services import accept_invitation, set_password
 from lms.backup import BackupError, backup, restore
-from lms.catalog.services import check_path, get_catalog, warn_path
+from lms.catalog.services import (
+    PublishError,
+    check_path,
+    get_catalog,
+    publish_next_edition,
+    warn_path,
+)
 from lms.extensions import db
-from lms.learning.services import enroll, programs_of
+from lms.learning.services import EditionError, enroll, move_to_edition, programs_of
 from lms.models import utcnow
 
 lms_cli = AppGroup("lms", help="Lantern administration commands.")
@@ -110,6 +117,40 @@ def check_courses(path: Path | None) -> None:
         raise SystemExit(1)
     noted = f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""
     click.echo(f"{target}: no problems found{noted}.")
+
+
+@courses_cli.command("publish")
+@click.argument("path", type=click.Path(path_type=Path, exists=True, file_okay=False))
+def publish_edition(path: Path) -> None:
+    """Publish a program's first unpublished edition: add its fingerprint to editions.lock."""
+    try:
+        edition = publish_next_edition(path, date.today())
+    except PublishError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Published edition {edition.number} of {path.name} "
+               f"(fingerprint {edition.fingerprint[:12]}...). Commit editions.lock with "
+               "program.yaml; from the next deploy, new enrolments get this edition.")
+
+
+@lms_cli.command("move-edition")
+@click.option("--email", required=True, help="The trainee's e-mail address.")
+@click.option("--program", "program_slug", required=True, help="The program's slug.")
+@click.option("--edition", required=True, type=int, help="The published edition to move to.")
+@click.option("--reason", required=True, help="Why; it is kept in the audit log.")
+def move_edition(email: str, program_slug: str, edition: int, reason: str) -> None:
+    """Move a trainee to another published edition of a program's requirements (audited)."""
+    trainee = find_user_by_email(email)
+    if trainee is None or trainee.role is not Role.TRAINEE:
+        raise click.ClickException(f"No trainee has the e-mail address {email}.")
+    if program_slug not in get_catalog().programs:
+        raise click.ClickException(f"There is no program '{program_slug}'.")
+    try:
+        move_to_edition(trainee, program_slug, edition, None, reason)
+    except EditionError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"{email} now works toward edition {edition} of {program_slug}. "
+               "Modules they passed stay passed; the move is in the audit log.")
 
 
 @lms_cli.command("backup")

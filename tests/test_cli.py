@@ -103,3 +103,42 @@ def test_app_refuses_to_start_on_broken_content(tmp_path):
     assert "Lantern cannot start" in result.stderr
     assert re.search(r"02-active-listening\.md:\d+: .*pass", result.stderr), result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_move_edition_moves_a_trainee_and_records_why(app, people, runner):
+    from lms.audit.services import events_for
+    from lms.learning.services import edition_of
+
+    # The fixture's trainee enrolled today, under the current edition (2).
+    refused = runner.invoke(args=["lms", "move-edition", "--email", "trainee@example.org",
+                                  "--program", "foundations", "--edition", "2",
+                                  "--reason", "Nothing to change"])
+    assert refused.exit_code != 0 and "already work toward edition 2" in refused.output
+    result = runner.invoke(args=["lms", "move-edition", "--email", "trainee@example.org",
+                                 "--program", "foundations", "--edition", "1",
+                                 "--reason", "Started with the autumn cohort"])
+    assert result.exit_code == 0, result.output
+    assert "now works toward edition 1" in result.output
+    with app.app_context():
+        assert edition_of(people["trainee"], "foundations") == 1
+        moves = [event for event in events_for(("enrollment", _enrollment_id(people["trainee"])))
+                 if event.kind == "enrollment.edition"]
+        assert [(m.actor_id, m.payload["from"], m.payload["to"], m.payload["reason"])
+                for m in moves] == [(None, 2, 1, "Started with the autumn cohort")]
+    unknown = runner.invoke(args=["lms", "move-edition", "--email", "nobody@example.org",
+                                  "--program", "foundations", "--edition", "1", "--reason", "x"])
+    assert unknown.exit_code != 0 and "No trainee" in unknown.output
+
+
+def test_courses_publish_refuses_when_every_edition_is_published(app, runner):
+    result = runner.invoke(args=["lms", "courses", "publish", "courses/foundations"])
+    assert result.exit_code != 0 and "already published" in result.output
+
+
+def _enrollment_id(user_id: int) -> int:
+    from sqlalchemy import select
+
+    from lms.extensions import db
+    from lms.learning.models import Enrollment
+
+    return db.session.scalar(select(Enrollment.id).filter_by(user_id=user_id))

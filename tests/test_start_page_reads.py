@@ -8,6 +8,7 @@ from lms.certification.services import eligibility_for, start_page_summary
 from lms.extensions import db
 from lms.learning.facts import module_facts
 from lms.learning.services import (
+    edition_of,
     get_catalog,
     passed_modules,
     passed_scores,
@@ -59,6 +60,7 @@ def test_practice_totals_in_one_statement_match_the_separate_reads(app, people):
         assert one.observed_competencies == totals.observed_competencies(people["trainee"])
         summary = start_page_summary(
             people["trainee"], program, datetime.now(UTC).date(),
+            edition=edition_of(people["trainee"], "foundations"),
             passed_modules=passed_scores(module_facts(people["trainee"])["foundations"]),
             approved_minutes_by_activity=one.approved_minutes_by_activity,
             supervision_minutes=one.supervision_minutes,

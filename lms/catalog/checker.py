@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from lms.catalog.content import Problem, QuizSettings
+from lms.catalog.editions import EditionMeta, check_editions
 from lms.catalog.fields import SLUG, Fields
 from lms.catalog.messages import message
 from lms.catalog.parser import LinkRef, ModuleSource, ProgramSource
@@ -33,8 +34,10 @@ URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 MODULE_KEYS = ("title", "slug", "minutes", "objectives", "frameworks", "quiz")
 QUIZ_KEYS = ("pass_mark", "draw", "max_attempts", "cooldown_minutes")
-PROGRAM_KEYS = ("slug", "title", "summary", "certificate_design", "modules", "requirements")
-OPTIONAL_PROGRAM_KEYS = ("practice", "competencies", "profiles")
+PROGRAM_KEYS = ("slug", "title", "summary", "certificate_design", "modules")
+# `requirements` is required unless `editions` holds the requirements, edition by edition.
+OPTIONAL_PROGRAM_KEYS = ("requirements", "editions", "practice", "competencies", "profiles")
+
 # Reserved for features still to come: accepted now so content can be written ahead of them.
 RESERVED_PROGRAM_KEYS = ("credential",)
 # Keys once reserved at the top level that now live inside another key.
@@ -69,8 +72,9 @@ class ProgramMeta:
     summary: str
     certificate_design: str
     modules: tuple[tuple[str, int], ...]
-    requirements: dict[str, Any]
+    requirements: dict[str, Any]  # the current edition's
     extra: dict[str, Any]
+    editions: tuple[EditionMeta, ...]
 
 
 def check_front_matter(source: ModuleSource, expected_slug: str | None) -> FrontMatter | None:
@@ -213,14 +217,19 @@ def check_program_yaml(source: ProgramSource, folder_name: str) -> ProgramMeta |
     summary = fields.text(entries, "summary", "summary")
     design = fields.slug(entries, "certificate_design", "certificate_design")
     modules = _module_list(fields, entries.get("modules"))
-    check_practice_and_profiles(fields, entries, modules)
+    if "requirements" not in entries and "editions" not in entries:
+        fields.report(1, "missing_key", where="program.yaml", key="requirements")
+    known = check_practice_and_profiles(fields, entries, modules)
+    editions = check_editions(fields, entries, modules, known)
     if len(source.problems) > before:
         return None
-    assert slug and title and summary and design and modules
+    assert slug and title and summary and design and modules and editions
     # Checked above; kept raw here, and read typed through lms.catalog.profile.
-    requirements = dict(entries["requirements"].node.value)
-    extra = {key: entry.node.value for key, entry in entries.items() if key not in PROGRAM_KEYS}
-    return ProgramMeta(slug, title, summary, design, modules, requirements, extra)
+    current = [edition for edition in editions if edition.published_on] or [editions[0]]
+    extra = {key: entry.node.value for key, entry in entries.items()
+             if key not in (*PROGRAM_KEYS, "requirements")}
+    return ProgramMeta(slug, title, summary, design, modules, dict(current[-1].requirements),
+                       extra, editions)
 
 
 def _module_list(fields: Fields, entry: YamlEntry | None) -> tuple[tuple[str, int], ...] | None:

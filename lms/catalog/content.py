@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ __all__ = [
     "Catalog",
     "Choice",
     "ContentError",
+    "Edition",
     "Module",
     "Problem",
     "Program",
@@ -150,18 +152,52 @@ class Module:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class Edition:
+    """One edition of a program's requirements: what a trainee who enrols under it must do."""
+
+    number: int  # 1, 2, 3... in program.yaml order
+    published_on: date | None  # from editions.lock; None while it is a draft offered to nobody
+    modules: tuple[str, ...]  # the module slugs it requires, in program order
+    requirements: Mapping[str, Any]  # the raw default profile
+    profiles: Mapping[str, Any]  # the raw further profiles, by slug
+    fingerprint: str  # sha256 of the above (not of module text), compared with editions.lock
+    line: int  # where it starts in program.yaml
+
+    @property
+    def published(self) -> bool:
+        """Return whether the edition is published (its fingerprint is in editions.lock)."""
+        return self.published_on is not None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Program:
-    """A program: modules in order, plus the raw requirement profile for certification."""
+    """A program: modules in order, plus its editions of requirements for certification."""
 
     slug: str
     title: str
     summary: str
     certificate_design: str
     modules: tuple[Module, ...]
-    requirements: Mapping[str, Any]
+    requirements: Mapping[str, Any]  # the current edition's default profile, raw
     extra: Mapping[str, Any]  # reserved top-level keys, raw, for later features
     version: str  # sha256 over program.yaml and every module file
     source_path: Path
+    editions: tuple[Edition, ...] = ()  # every edition, oldest first; never empty once loaded
+
+    @property
+    def current_edition(self) -> Edition:
+        """Return the edition new trainees get: the latest published, else the first."""
+        published = [edition for edition in self.editions if edition.published]
+        return published[-1] if published else self.editions[0]
+
+    def edition(self, number: int | None = None) -> Edition:
+        """Return the edition with this number (None: the current one) or raise KeyError."""
+        if number is None:
+            return self.current_edition
+        for edition in self.editions:
+            if edition.number == number:
+                return edition
+        raise KeyError(number)
 
     def module(self, slug: str) -> Module:
         """Return the module with this slug or raise KeyError."""

@@ -27,12 +27,14 @@ from lms.catalog.content import (
     Catalog,
     Choice,
     ContentError,
+    Edition,
     Module,
     Problem,
     Program,
     Question,
     TocEntry,
 )
+from lms.catalog.editions import LOCK_NAME
 from lms.catalog.messages import message
 from lms.catalog.parser import ModuleSource, RawQuestion, parse_module_file, parse_program_file
 from lms.markdown import HrefRewriter, Rendered, render_content, render_inline, render_markdown
@@ -85,7 +87,7 @@ def collect(path: Path) -> list[Problem]:
             problems = _load_program(path, _placeholder_url)[1]
         else:
             problems = _load_root(path, _placeholder_url)[1]
-    elif path.name == "program.yaml" or FILE_NAME.match(path.name):
+    elif path.name in ("program.yaml", LOCK_NAME) or FILE_NAME.match(path.name):
         # One file is checked in its program's context, so links and listing are checked too.
         wanted = Problem.at(path, None, "").path
         problems = [p for p in _load_program(path.parent, _placeholder_url)[1] if p.path == wanted]
@@ -116,7 +118,7 @@ def _load_program_cached(
     digest = hashlib.sha256()
     urls: list[str] = []
     for path in sorted(folder.iterdir()):
-        if path.is_file() and (path.suffix == ".md" or path.name == "program.yaml"):
+        if path.is_file() and (path.suffix == ".md" or path.name in ("program.yaml", LOCK_NAME)):
             digest.update(f"{path.name}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
             if match := FILE_NAME.match(path.name):
                 urls.append(module_url(folder.name, match.group(2)))
@@ -134,6 +136,14 @@ def _load_program_cached(
         program,
         requirements=copy.deepcopy(program.requirements),
         extra=copy.deepcopy(program.extra),
+        editions=tuple(
+            dataclasses.replace(
+                edition,
+                requirements=copy.deepcopy(edition.requirements),
+                profiles=copy.deepcopy(edition.profiles),
+            )
+            for edition in program.editions
+        ),
     ), []
 
 
@@ -189,6 +199,18 @@ def _load_program(folder: Path, module_url: ModuleUrl) -> tuple[Program | None, 
         extra=meta.extra,
         version=_program_version(yaml_bytes, [drafts[slug].source for slug, _ in meta.modules]),
         source_path=program_yaml,
+        editions=tuple(
+            Edition(
+                number=edition.number,
+                published_on=edition.published_on,
+                modules=edition.modules,
+                requirements=edition.requirements,
+                profiles=edition.profiles,
+                fingerprint=edition.fingerprint,
+                line=edition.line,
+            )
+            for edition in meta.editions
+        ),
     )
     return program, []
 

@@ -61,6 +61,28 @@ MESSAGES: dict[str, str] = {
         "{key} needs '{needs}': a certificate that never expires is never renewed"
     ),
     "too_long": "{key} must be at most {limit} characters (it has {count})",
+    # Editions: a published edition's requirements never change under its trainees
+    "beside_editions": "'{key}' cannot sit beside 'editions': move it into each edition",
+    "edition_number": "edition numbers run 1, 2, 3... in order: expected {expected} (got {got})",
+    "edition_needs_module": (
+        "edition {number} requires module '{slug}', which is not in 'modules': "
+        "a module that an edition requires is never removed or renamed"
+    ),
+    "edition_changed": (
+        "edition {number} was published on {date} and its required modules or profiles have "
+        "changed since: undo the change, and make it in a new edition {next} instead"
+    ),
+    "edition_removed": (
+        "edition {number} was published on {date} but program.yaml no longer has it: "
+        "a published edition is never removed"
+    ),
+    "edition_not_published": (
+        "edition {number} is not published but edition {later} is: publish editions in order"
+    ),
+    "lock_bad_line": (
+        "line must read '<edition> <YYYY-MM-DD> <sha256>': this file is written by "
+        "'flask --app wsgi lms courses publish'"
+    ),
     # Links
     "link_missing_file": "broken link '{target}': there is no file {file} in this program",
     "link_missing_anchor": "broken link '{target}': no heading with the id '{anchor}' in {file}",

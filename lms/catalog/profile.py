@@ -8,7 +8,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from lms.catalog.content import Program
+from lms.catalog.content import Edition, Program
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -132,27 +132,34 @@ def practice_rules(program: Program) -> PracticeRules:
     )
 
 
-def profiles(program: Program) -> dict[str, RequirementProfile]:
-    """Return every requirement profile of the program by slug, the default one first."""
-    return dict(_profiles(program))
+def profiles(program: Program, edition: int | None = None) -> dict[str, RequirementProfile]:
+    """Return an edition's requirement profiles by slug, the default one first.
+
+    `edition` is the number recorded for the trainee; None means the current edition, the one
+    new trainees get. KeyError for an edition the program does not have.
+    """
+    return dict(_profiles(program, program.edition(edition)))
 
 
 @lru_cache(maxsize=64)
-def _profiles(program: Program) -> dict[str, RequirementProfile]:
+def _profiles(program: Program, edition: Edition) -> dict[str, RequirementProfile]:
     # The loader has checked program.yaml, so the raw values here have the documented shape.
     found = {
         DEFAULT_PROFILE: _profile(
-            program, DEFAULT_PROFILE, program.requirements, f"{program.title} certificate"
+            program, edition, DEFAULT_PROFILE, edition.requirements,
+            f"{program.title} certificate",
         )
     }
-    for slug, raw in (program.extra.get("profiles") or {}).items():
-        found[str(slug)] = _profile(program, str(slug), raw, None)
+    for slug, raw in (edition.profiles or {}).items():
+        found[str(slug)] = _profile(program, edition, str(slug), raw, None)
     return found
 
 
-def profile(program: Program, slug: str | None = None) -> RequirementProfile:
-    """Return the profile with this slug (None: the default one) or raise KeyError."""
-    return profiles(program)[DEFAULT_PROFILE if slug is None else slug]
+def profile(
+    program: Program, slug: str | None = None, edition: int | None = None
+) -> RequirementProfile:
+    """Return an edition's profile with this slug (None: the default one) or raise KeyError."""
+    return profiles(program, edition)[DEFAULT_PROFILE if slug is None else slug]
 
 
 def _text(value: Any) -> str:
@@ -160,7 +167,11 @@ def _text(value: Any) -> str:
 
 
 def _profile(
-    program: Program, slug: str, raw: Mapping[str, Any], default_title: str | None
+    program: Program,
+    edition: Edition,
+    slug: str,
+    raw: Mapping[str, Any],
+    default_title: str | None,
 ) -> RequirementProfile:
     modules = raw.get("modules", "all")
     practice = raw.get("practice") or {}
@@ -170,8 +181,9 @@ def _profile(
         slug=slug,
         title=_text(raw.get("title") or default_title),
         based_on=_text(based_on) if based_on else None,
+        # "all" means every module this edition requires, not every module of the program.
         modules=tuple(
-            module.slug for module in program.modules if modules == "all" or module.slug in modules
+            slug for slug in edition.modules if modules == "all" or slug in modules
         ),
         practice_total_minutes=int(practice.get("total_minutes", 0)),
         practice_by_activity={

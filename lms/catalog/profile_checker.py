@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lms.catalog.fields import SLUG, Fields
 from lms.catalog.profile import DEFAULT_PROFILE
 from lms.catalog.yamltree import YamlEntry, YamlNode
 
-__all__ = ["PROFILE_KEYS", "check_practice_and_profiles"]
+__all__ = ["PROFILE_KEYS", "Known", "check_practice_and_profiles", "check_profiles"]
 
 ACTIVITY_KEYS = ("key", "label", "counts")
 LABELLED_KEYS = ("key", "label")
@@ -32,31 +32,45 @@ SLUG_MAX, TITLE_MAX = 64, 200
 
 
 @dataclass(frozen=True, slots=True)
-class _Known:
+class Known:
     """The keys profiles may name; None when a list is itself wrong and cannot be judged."""
 
     modules: frozenset[str] | None
     activities: frozenset[str] | None
     competencies: frozenset[str] | None
+    module_listing: str = "modules"  # where `modules` come from, for messages
 
 
 def check_practice_and_profiles(
     fields: Fields,
     entries: Mapping[str, YamlEntry],
     modules: tuple[tuple[str, int], ...] | None,
-) -> None:
+) -> Known:
     """Check `practice`, `competencies`, `requirements` and `profiles` of program.yaml."""
-    known = _Known(
+    known = Known(
         modules=frozenset(slug for slug, _ in modules) if modules is not None else None,
         activities=_practice(fields, entries.get("practice")),
         competencies=_labelled_list(
             fields, entries.get("competencies"), "competencies", LABELLED_KEYS
         ),
     )
+    check_profiles(fields, entries, "", known)
+    return known
+
+
+def check_profiles(
+    fields: Fields, entries: Mapping[str, YamlEntry], prefix: str, known: Known,
+    modules: frozenset[str] | None = None,
+) -> None:
+    """Check the `requirements` and `profiles` among entries (top level, or one edition's)."""
+    # An edition's profiles may name only the modules that edition requires.
+    if modules is not None:
+        known = replace(known, modules=modules, module_listing=f"{prefix}modules")
     if "requirements" in entries:
-        _profile(fields, entries["requirements"], "requirements", REQUIREMENTS_REQUIRED, known)
+        name = f"{prefix}requirements"
+        _profile(fields, entries["requirements"], name, REQUIREMENTS_REQUIRED, known)
     if "profiles" in entries:
-        _profiles(fields, entries["profiles"], known)
+        _profiles(fields, entries["profiles"], prefix, known)
 
 
 def _practice(fields: Fields, entry: YamlEntry | None) -> frozenset[str] | None:
@@ -111,13 +125,13 @@ def _labelled_list(
     return frozenset(first) if complete else None
 
 
-def _profiles(fields: Fields, entry: YamlEntry, known: _Known) -> None:
+def _profiles(fields: Fields, entry: YamlEntry, prefix: str, known: Known) -> None:
     node = entry.node
     if node.entries is None:
-        fields.wrong(node, "'profiles'", "a mapping of profile slugs to profiles")
+        fields.wrong(node, f"'{prefix}profiles'", "a mapping of profile slugs to profiles")
         return
     if not node.entries:
-        fields.report(node.line, "empty_value", key="'profiles'")
+        fields.report(node.line, "empty_value", key=f"'{prefix}profiles'")
         return
     for slug, profile in node.entries.items():
         if not SLUG.match(slug):
@@ -128,11 +142,11 @@ def _profiles(fields: Fields, entry: YamlEntry, known: _Known) -> None:
             fields.report(
                 profile.key_line, "too_long", key="profile slug", limit=SLUG_MAX, count=len(slug)
             )
-        _profile(fields, profile, f"profiles.{slug}", PROFILE_REQUIRED, known)
+        _profile(fields, profile, f"{prefix}profiles.{slug}", PROFILE_REQUIRED, known)
 
 
 def _profile(
-    fields: Fields, entry: YamlEntry, name: str, required: tuple[str, ...], known: _Known
+    fields: Fields, entry: YamlEntry, name: str, required: tuple[str, ...], known: Known
 ) -> None:
     """Check one requirement profile: `requirements:` or an entry of `profiles:`."""
     optional = tuple(key for key in PROFILE_KEYS if key not in required)
@@ -145,7 +159,7 @@ def _profile(
         fields.report(line, "too_long", key=f"'{name}.title'", limit=TITLE_MAX, count=len(title))
     fields.text(values, "based_on", f"{name}.based_on")
     if "modules" in values:
-        _modules(fields, values["modules"].node, name, known.modules)
+        _modules(fields, values["modules"].node, name, known)
     if "practice" in values:
         _practice_minutes(fields, values["practice"], name, known.activities)
     fields.integer(values, "supervision_minutes", f"{name}.supervision_minutes", 0, None)
@@ -169,13 +183,13 @@ def _profile(
             )
 
 
-def _modules(fields: Fields, node: YamlNode, name: str, listed: frozenset[str] | None) -> None:
+def _modules(fields: Fields, node: YamlNode, name: str, known: Known) -> None:
     if node.value == "all":
         return
     if node.items is None or not all(isinstance(item.value, str) for item in node.items):
         fields.wrong(node, f"'{name}.modules'", "'all' or a list of module slugs")
         return
-    _names(fields, node.items, f"{name}.modules", "modules", listed)
+    _names(fields, node.items, f"{name}.modules", known.module_listing, known.modules)
 
 
 def _names(

@@ -30,6 +30,7 @@ from lms.certification.services import (
     continuing_minutes,
     eligibility_of,
     snapshot,
+    trainee_edition,
     trainee_records,
 )
 from lms.certification.verify_cache import verify_cache
@@ -69,6 +70,7 @@ class Issue:
     replaces: Certificate | None = None
     certified: dict | None = None  # a reissue keeps what the old certificate certified
     expires_on: date | None = None  # a reissue keeps the old expiry
+    edition: int | None = None  # the edition of the requirements it is issued under
 
 
 def holder_public_id(user_id: int) -> str:
@@ -89,8 +91,9 @@ def holder_public_id(user_id: int) -> str:
 
 def _mint(request: Issue) -> Certificate:
     program, chosen, trainee = request.program, request.profile, request.trainee
-    certified = request.certified or snapshot(program, chosen, trainee_records(trainee.id,
-                                                                               program))
+    edition = program.edition(request.edition).number
+    certified = request.certified or snapshot(
+        program, chosen, trainee_records(trainee.id, program), edition)
     expires_on = request.expires_on
     if expires_on is None and chosen.validity_months:
         expires_on = add_months(request.today, chosen.validity_months)
@@ -134,7 +137,8 @@ def _mint(request: Issue) -> Certificate:
     certificate = Certificate(
         code=code, user_id=trainee.id, program_slug=program.slug,
         program_title=program.title, profile_slug=chosen.slug, profile_title=chosen.title,
-        content_version=program.version, holder_name=holder_name, issued_on=request.today,
+        edition=edition, content_version=program.version, holder_name=holder_name,
+        issued_on=request.today,
         expires_on=expires_on, status=CertificateStatus.ACTIVE, certified=certified,
         status_index=index, credential_json=credential_json, pdf=pdf,
         pdf_sha256=hashlib.sha256(pdf).hexdigest(),
@@ -201,7 +205,8 @@ def _audit(kind: str, actor: User | None, certificate: Certificate) -> None:
 def claim(trainee: User, program: Program, profile_slug: str | None, today: date,
           issued_by: User | None = None) -> Certificate:
     """Issue a certificate when every requirement is met, else say what is missing."""
-    chosen = profile(program, profile_slug)
+    edition = trainee_edition(trainee.id, program)
+    chosen = profile(program, profile_slug, edition)
     # Gathered once: the checklist and the certificate's snapshot read the same records.
     records = trainee_records(trainee.id, program)
     eligibility = eligibility_of(program, chosen, records)
@@ -213,7 +218,7 @@ def claim(trainee: User, program: Program, profile_slug: str | None, today: date
     if (existing := active_certificate(trainee.id, program.slug)) is not None:
         raise AlreadyIssued(existing.code)
     return _mint(Issue(trainee, program, chosen, issued_by, today,
-                       certified=snapshot(program, chosen, records)))
+                       certified=snapshot(program, chosen, records, edition), edition=edition))
 
 
 def revoke(certificate: Certificate, reason: str, actor: User) -> None:
@@ -237,9 +242,10 @@ def reissue(certificate: Certificate, program: Program, actor: User, today: date
     if (trainee.display_name or "") == certificate.holder_name:
         raise CertificationError(
             "The name on the certificate already matches the account. Change the name first.")
-    return _mint(Issue(trainee, program, profile(program, certificate.profile_slug), actor,
-                       today, replaces=certificate, certified=dict(certificate.certified),
-                       expires_on=certificate.expires_on))
+    chosen = profile(program, certificate.profile_slug, certificate.edition)
+    return _mint(Issue(trainee, program, chosen, actor, today, replaces=certificate,
+                       certified=dict(certificate.certified), expires_on=certificate.expires_on,
+                       edition=certificate.edition))
 
 
 def renew(certificate: Certificate, program: Program, actor: User | None,
@@ -247,7 +253,8 @@ def renew(certificate: Certificate, program: Program, actor: User | None,
     """Issue a new certificate once enough continuing practice is approved since the last."""
     if certificate.status is not CertificateStatus.ACTIVE:
         raise CertificationError("Only an active or expired certificate can be renewed.")
-    chosen = profile(program, certificate.profile_slug)
+    # A renewal keeps the edition the certificate was issued under: holders keep their terms.
+    chosen = profile(program, certificate.profile_slug, certificate.edition)
     done = continuing_minutes(certificate, program)
     if done < chosen.renewal_ce_minutes:
         hours_left = (chosen.renewal_ce_minutes - done + 59) // 60
@@ -256,7 +263,8 @@ def renew(certificate: Certificate, program: Program, actor: User | None,
             f"practice since {certificate.issued_on:%d %B %Y}; about {hours_left} more to go.")
     trainee = db.session.get(User, certificate.user_id)
     assert trainee is not None
-    return _mint(Issue(trainee, program, chosen, actor, today, replaces=certificate))
+    return _mint(Issue(trainee, program, chosen, actor, today, replaces=certificate,
+                       edition=certificate.edition))
 
 
 def credential_payload(certificate: Certificate) -> dict:

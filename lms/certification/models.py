@@ -66,6 +66,8 @@ class Certificate(Model):
     program_title: Mapped[str] = mapped_column(String(200))
     profile_slug: Mapped[str] = mapped_column(String(64))
     profile_title: Mapped[str] = mapped_column(String(200))
+    #: The edition of the program's requirements it was issued under (renewals keep it).
+    edition: Mapped[int] = mapped_column(default=1, server_default="1")
     #: The program's content hash when the certificate was issued.
     content_version: Mapped[str] = mapped_column(String(64))
     #: The name exactly as printed; a later name change needs a reissue.

@@ -19,7 +19,7 @@ from lms.certification.eligibility import Eligibility, Records, counted_minutes,
 from lms.certification.models import Certificate, CertificateStatus
 from lms.certification.sharing import ProfileEntry
 from lms.extensions import db
-from lms.learning.services import passed_modules, program_of
+from lms.learning.services import edition_of, passed_modules, program_of
 from lms.models import RecordSource, exported
 from lms.practice import services as practice
 
@@ -53,10 +53,18 @@ def trainee_records(trainee_id: int, program: Program,
     )
 
 
-def eligibility_for(trainee: User, program: Program,
-                    profile_slug: str | None = None) -> Eligibility:
-    """Return the trainee's checklist against a program's profile."""
-    return eligibility_of(program, profile(program, profile_slug),
+def trainee_edition(trainee_id: int, program: Program) -> int:
+    """Return the edition the trainee works toward (the current one when not enrolled)."""
+    recorded = edition_of(trainee_id, program.slug)
+    return program.current_edition.number if recorded is None else recorded
+
+
+def eligibility_for(trainee: User, program: Program, profile_slug: str | None = None,
+                    edition: int | None = None) -> Eligibility:
+    """Return the trainee's checklist against a profile of their edition (looked up if None)."""
+    if edition is None:
+        edition = trainee_edition(trainee.id, program)
+    return eligibility_of(program, profile(program, profile_slug, edition),
                           trainee_records(trainee.id, program))
 
 
@@ -73,12 +81,15 @@ def continuing_minutes(certificate: Certificate, program: Program) -> int:
     return counted_minutes(practice_rules(program), records.approved_minutes_by_activity)
 
 
-def snapshot(program: Program, chosen: RequirementProfile, records: Records) -> dict[str, Any]:
+def snapshot(program: Program, chosen: RequirementProfile, records: Records,
+             edition: int | None = None) -> dict[str, Any]:
     """Return what a certificate certifies, frozen at issue time."""
     rules = practice_rules(program)
     titles = {module.slug: module.title for module in program.modules}
+    issued_under = program.edition(edition)
     return {
         "profile": {"slug": chosen.slug, "title": chosen.title, "based_on": chosen.based_on},
+        "edition": {"number": issued_under.number, "fingerprint": issued_under.fingerprint},
         "modules": [{"slug": slug, "title": titles.get(slug, slug),
                      "score": records.passed_modules.get(slug)}
                     for slug in chosen.modules if slug in records.passed_modules],
@@ -138,17 +149,18 @@ class CertificateSummary:
     expires_in_days: int | None
 
 
-def certificate_summary(trainee: User, today: date,
-                        program: Program | None = None) -> CertificateSummary:
+def certificate_summary(trainee: User, today: date, program: Program | None = None,
+                        edition: int | None = None) -> CertificateSummary:
     """Return the default profile's checklist, the active certificate and any expiry warning.
 
-    The program is the trainee's first one; pass it when the caller has already looked it up.
+    The program is the trainee's first one; pass it (and the trainee's edition in it) when the
+    caller has already looked them up.
     """
     program = program or program_of(trainee)
     if program is None:
         return CertificateSummary(None, None, None)
     active = active_certificate(trainee.id, program.slug)
-    eligibility = None if active else eligibility_for(trainee, program)
+    eligibility = None if active else eligibility_for(trainee, program, edition=edition)
     warning = expiry_warning(active, today) if active else None
     return CertificateSummary(eligibility, active, warning)
 
@@ -175,7 +187,7 @@ def certificates_expiring(today: date, within_days: int) -> list[tuple[Certifica
     return found
 
 
-def start_page_summary(trainee_id: int, program: Program, today: date, *,
+def start_page_summary(trainee_id: int, program: Program, today: date, *, edition: int,
                        passed_modules: dict[str, int],
                        approved_minutes_by_activity: dict[str, int], supervision_minutes: int,
                        observed_competencies: dict[str, date]) -> CertificateSummary:
@@ -188,7 +200,8 @@ def start_page_summary(trainee_id: int, program: Program, today: date, *,
     eligibility = None
     if active is None:
         titles = {module.slug: module.title for module in program.modules}
-        eligibility = evaluate(profile(program, None), practice_rules(program), titles, records)
+        eligibility = evaluate(profile(program, None, edition), practice_rules(program), titles,
+                               records)
     warning = expiry_warning(active, today) if active else None
     return CertificateSummary(eligibility, active, warning)
 

@@ -36,9 +36,10 @@ from lms.certification.services import (
     expiry_warning,
     find_certificate,
     profile_entry,
+    trainee_edition,
 )
 from lms.extensions import db, limiter
-from lms.learning.services import programs_of
+from lms.learning.services import enrolments_of, programs_of
 
 # The public verification routes join this blueprint from verify_views.py.
 bp = Blueprint("certification", __name__)
@@ -84,9 +85,10 @@ def my_certificates() -> str:
     """Show what is left for each certificate, and the certificates already issued."""
     today = date.today()
     checklists = []
-    for program in programs_of(current_user):
-        for slug, chosen in profiles(program).items():
-            checklists.append((program, chosen, eligibility_for(current_user, program, slug)))
+    for program, edition in enrolments_of(current_user):
+        for slug, chosen in profiles(program, edition).items():
+            checklists.append((program, chosen,
+                               eligibility_for(current_user, program, slug, edition)))
     certificates = certificates_of(current_user.id)
     warnings = {c.id: expiry_warning(c, today) for c in certificates}
     # Only a current certificate is offered for a profile: a revoked one would mislead.
@@ -171,9 +173,10 @@ def _person_page(trainee: User, refused: RevokeForm | None = None,
     """Render the admin's certificate page, re-showing a refused revoke form if given."""
     checklists = []
     if trainee.role is Role.TRAINEE:
-        for program in programs_of(trainee):
-            for slug, chosen in profiles(program).items():
-                checklists.append((program, chosen, eligibility_for(trainee, program, slug)))
+        for program, edition in enrolments_of(trainee):
+            for slug, chosen in profiles(program, edition).items():
+                checklists.append((program, chosen,
+                                   eligibility_for(trainee, program, slug, edition)))
     return render_template("certification/admin_person.html", person=trainee,
                            checklists=checklists, certificates=certificates_of(trainee.id),
                            today=date.today(), issue_form=IssueForm(), form=refused,
@@ -189,7 +192,8 @@ def admin_issue(user_id: int, program_slug: str) -> Response:
     form = IssueForm()
     if not form.validate_on_submit():
         abort(400)
-    if form.profile.data and form.profile.data not in profiles(program):
+    offered = profiles(program, trainee_edition(trainee.id, program))
+    if form.profile.data and form.profile.data not in offered:
         flash("That certificate is not offered by this program. Nothing was issued.", "error")
         return redirect(url_for("certification.person_certificates", user_id=trainee.id))
     return _act(trainee.id, lambda: issuing.claim(trainee, program, form.profile.data or None,

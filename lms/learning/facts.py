@@ -45,7 +45,7 @@ _ATTEMPTS = (
 # Built once per process. Every submitted attempt updates its module's progress row
 # (submit_attempt), so joining attempts to progress rows loses none.
 _FACTS = (
-    select(_enrollment.program_slug, _progress.module_slug, _progress.read_at,
+    select(_enrollment.program_slug, _enrollment.edition, _progress.module_slug, _progress.read_at,
            _progress.passed_at, _progress.best_score, _ATTEMPTS.c.attempts,
            _ATTEMPTS.c.last_failed_at)
     .select_from(Enrollment.__table__)
@@ -60,9 +60,14 @@ _FACTS = (
 
 def module_facts(user_id: int) -> dict[str, dict[str, ModuleFacts]]:
     """Return, per enrolled program slug (in enrolment order), the facts of each module touched."""
-    facts: dict[str, dict[str, ModuleFacts]] = {}
+    return {slug: modules for slug, (_edition, modules) in enrolled_facts(user_id).items()}
+
+
+def enrolled_facts(user_id: int) -> dict[str, tuple[int, dict[str, ModuleFacts]]]:
+    """Return, per enrolled program slug (in enrolment order), its edition and module facts."""
+    facts: dict[str, tuple[int, dict[str, ModuleFacts]]] = {}
     for row in db.session.execute(_FACTS, {"user_id": user_id}):
-        modules = facts.setdefault(row.program_slug, {})
+        _edition, modules = facts.setdefault(row.program_slug, (row.edition, {}))
         if row.module_slug is not None:
             modules[row.module_slug] = ModuleFacts(
                 read_at=row.read_at, passed_at=row.passed_at, best_score=row.best_score,

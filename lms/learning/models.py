@@ -16,12 +16,16 @@ class Enrollment(Model):
     """A trainee's place in a program (programs live in courses/, not in the database)."""
 
     __table_args__ = (UniqueConstraint("user_id", "program_slug",
-                                       name="uq_enrollment_user_program"),)
+                                       name="uq_enrollment_user_program"),
+                      CheckConstraint("edition >= 1", name="edition_positive"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     program_slug: Mapped[str] = mapped_column(String(64))
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The edition of the program's requirements the trainee works toward (program.yaml
+    #: `editions`); set at enrolment, changed only by a recorded move.
+    edition: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class ModuleProgress(Model):

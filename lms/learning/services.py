@@ -18,7 +18,14 @@ from lms.catalog.services import get_catalog
 from lms.extensions import db, execute_dml
 from lms.ids import parse_id
 from lms.learning import progress, quiz
-from lms.learning.facts import ModuleFacts, module_facts
+
+# The edition API is public through this module (cohorts and certification call it here).
+from lms.learning.editions import EditionError as EditionError
+from lms.learning.editions import edition_of as edition_of
+from lms.learning.editions import editions_by_trainee as editions_by_trainee
+from lms.learning.editions import move_to_edition as move_to_edition
+from lms.learning.editions import offered_edition
+from lms.learning.facts import ModuleFacts, enrolled_facts
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
 from lms.learning.progress import ModuleStanding
 from lms.models import RecordSource, exported, utcnow
@@ -46,25 +53,36 @@ class MissingAnswers(LearningError):
                          "Your other answers are still selected.")
 
 
-def enroll(user: User, program_slug: str) -> Enrollment:
-    """Enrol a trainee in a program, once."""
-    get_catalog().program(program_slug)  # KeyError for an unknown program
+def enroll(user: User, program_slug: str, edition: int | None = None) -> Enrollment:
+    """Enrol a trainee in a program once, under the current edition or a published one.
+
+    An existing enrolment is returned unchanged: its edition moves only by move_to_edition.
+    """
+    program = get_catalog().program(program_slug)  # KeyError for an unknown program
+    chosen = offered_edition(program, edition)
     existing = db.session.scalar(select(Enrollment).filter_by(user_id=user.id,
                                                               program_slug=program_slug))
     if existing:
         return existing
-    enrollment = Enrollment(user_id=user.id, program_slug=program_slug)
+    enrollment = Enrollment(user_id=user.id, program_slug=program_slug, edition=chosen.number)
     db.session.add(enrollment)
     db.session.flush()
     return enrollment
 
 
+def enrolments_of(user: User) -> list[tuple[Program, int]]:
+    """Return the programs a person is enrolled in that still exist, with their edition numbers."""
+    catalog = get_catalog()
+    rows = db.session.execute(select(Enrollment.program_slug, Enrollment.edition)
+                              .filter_by(user_id=user.id)
+                              .order_by(Enrollment.enrolled_at, Enrollment.id))
+    return [(catalog.program(slug), edition) for slug, edition in rows
+            if slug in catalog.programs]
+
+
 def programs_of(user: User) -> list[Program]:
     """Return the programs a person is enrolled in that still exist in the content."""
-    catalog = get_catalog()
-    slugs = db.session.scalars(select(Enrollment.program_slug).filter_by(user_id=user.id)
-                               .order_by(Enrollment.enrolled_at, Enrollment.id))
-    return [catalog.program(slug) for slug in slugs if slug in catalog.programs]
+    return [program for program, _ in enrolments_of(user)]
 
 
 def programs_by_trainee(trainee_ids: Iterable[int]) -> dict[int, Program]:
@@ -343,6 +361,7 @@ class ModuleCard:
 
     module: Module
     standing: ModuleStanding
+    required: bool = True  # False: a module the trainee's edition does not require
 
     @property
     def percent(self) -> int:
@@ -350,10 +369,11 @@ class ModuleCard:
         return self.standing.percent
 
 
-def enrolled_programs(user_id: int) -> list[tuple[Program, dict[str, ModuleFacts]]]:
-    """Return the person's programs that still exist, with their module facts, in one query."""
+def enrolled_programs(user_id: int) -> list[tuple[Program, int, dict[str, ModuleFacts]]]:
+    """Return the programs that still exist, with edition and module facts, in one query."""
     catalog = get_catalog()
-    return [(catalog.program(slug), modules) for slug, modules in module_facts(user_id).items()
+    return [(catalog.program(slug), edition, modules)
+            for slug, (edition, modules) in enrolled_facts(user_id).items()
             if slug in catalog.programs]
 
 
@@ -363,17 +383,24 @@ def _progress_facts(fact: ModuleFacts) -> progress.ModuleFacts:
                                 last_failed_at=fact.last_failed_at)
 
 
-def dashboard(program: Program, facts: dict[str, ModuleFacts],
+def dashboard(program: Program, facts: dict[str, ModuleFacts], edition: int,
               now: datetime | None = None) -> dict[str, Any]:
-    """Return the trainee's progress through a program and what to do next."""
+    """Return the trainee's progress through a program and what to do next.
+
+    Progress counts the modules the trainee's edition requires; modules outside it are shown as
+    optional.
+    """
     moment = now or utcnow()
+    required = set(program.edition(edition).modules)
     cards = [ModuleCard(module, progress.standing(
                  _progress_facts(facts.get(module.slug, NOTHING_YET)), cooldown=cooldown(module),
-                 max_attempts=module.quiz.max_attempts, now=moment))
+                 max_attempts=module.quiz.max_attempts, now=moment), module.slug in required)
              for module in program.modules]
-    next_card = next((card for card in cards if not card.standing.passed), None)
-    return {"cards": cards, "overall": progress.overall_percent(card.standing for card in cards),
-            "next": next_card, "passed": sum(card.standing.passed for card in cards)}
+    needed = [card for card in cards if card.required]
+    next_card = next((card for card in needed if not card.standing.passed), None)
+    return {"cards": cards, "overall": progress.overall_percent(card.standing for card in needed),
+            "next": next_card, "passed": sum(card.standing.passed for card in needed),
+            "edition": edition, "optional": len(cards) - len(needed)}
 
 
 def passed_scores(facts: dict[str, ModuleFacts]) -> dict[str, int]:

@@ -38,15 +38,16 @@ def _trainee_start(trainee_id: int) -> dict[str, object]:
     # certificate and the supervisors; the checklist is worked out from the first two.
     programs = enrolled_programs(trainee_id)
     context: dict[str, object] = {
-        "programs": [(program, dashboard(program, facts)) for program, facts in programs],
+        "programs": [(program, dashboard(program, facts, edition))
+                     for program, edition, facts in programs],
         "supervisors": supervisor_names(trainee_id), "practice": None,
         "certificates": CertificateSummary(None, None, None)}
     if programs:
-        first, facts = programs[0]
+        first, edition, facts = programs[0]
         totals = trainee_totals(trainee_id, first)
         context["practice"] = totals.progress
         context["certificates"] = start_page_summary(
-            trainee_id, first, date.today(), passed_modules=passed_scores(facts),
+            trainee_id, first, date.today(), edition=edition, passed_modules=passed_scores(facts),
             approved_minutes_by_activity=totals.approved_minutes_by_activity,
             supervision_minutes=totals.supervision_minutes,
             observed_competencies=totals.observed_competencies)

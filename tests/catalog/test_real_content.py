@@ -18,9 +18,9 @@ def test_courses_have_no_problems(monkeypatch: pytest.MonkeyPatch) -> None:
     assert problems == []
 
 
-def test_foundations_loads_all_eight_modules() -> None:
+def test_foundations_loads_all_eleven_modules() -> None:
     program = load_catalog(COURSES).program("foundations")
-    assert [module.position for module in program.modules] == list(range(1, 9))
+    assert [module.position for module in program.modules] == list(range(1, 12))
     for module in program.modules:
         assert len(module.questions) >= module.quiz.draw
         assert module.toc and module.word_count > 500
@@ -35,7 +35,8 @@ def test_foundations_meets_the_content_standard() -> None:
     program = load_catalog(COURSES).program("foundations")
     expected = ["role-and-values", "active-listening", "self-disclosure", "boundaries",
                 "confidentiality", "crisis-and-referral", "trauma-informed-practice",
-                "supervision-and-self-care"]
+                "supervision-and-self-care", "crisis-systems-and-safety-planning",
+                "overdose-response-and-harm-reduction", "documentation-and-records"]
     assert [module.slug for module in program.modules] == expected
     for module in program.modules:
         titles = [entry.title for entry in module.toc if entry.level == 2]
@@ -56,3 +57,33 @@ def test_foundations_meets_the_content_standard() -> None:
     assert "988" in crisis
     confidentiality = program.module("confidentiality").lesson_html
     assert "HIPAA" in confidentiality and "42 CFR Part 2" in confidentiality
+
+
+def test_the_new_modules_come_in_edition_two_only() -> None:
+    """Edition 1 trainees keep eight required modules; edition 2 adds the three new ones."""
+    program = load_catalog(COURSES).program("foundations")
+    first, second = program.edition(1), program.edition(2)
+    assert first.published and second.published and program.current_edition is second
+    assert set(second.modules) - set(first.modules) == {
+        "crisis-systems-and-safety-planning", "overdose-response-and-harm-reduction",
+        "documentation-and-records"}
+    assert first.requirements == second.requirements
+
+
+def test_the_new_modules_teach_their_topics() -> None:
+    program = load_catalog(COURSES).program("foundations")
+    crisis = program.module("crisis-systems-and-safety-planning").lesson_html
+    for topic in ("Stanley", "WRAP", "mobile crisis", "CIT", "involuntary hold", "AYUDA",
+                  "ASL", "non-suicidal self-injury", "De-escalation", "home visits",
+                  "Postvention"):
+        assert topic in crisis, topic
+    overdose = program.module("overdose-response-and-harm-reduction").lesson_html
+    for topic in ("naloxone", "recovery position", "Good Samaritan", "Harm reduction"):
+        assert topic.lower() in overdose.lower(), topic
+    records = program.module("documentation-and-records").lesson_html
+    for topic in ("progress note", "release of information", "re-disclosure", "groups",
+                  "personal representative", "telehealth", "breach"):
+        assert topic.lower() in records.lower(), topic
+    for module in program.modules[8:]:
+        assert "Where rules differ" in module.lesson_html, module.slug
+        assert module.lesson_html.count("https://") >= 8, module.slug

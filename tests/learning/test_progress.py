@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lms.extensions import db
+from lms.learning.facts import enrolled_facts
 from lms.learning.progress import ModuleFacts, Stage, overall_percent, standing
-from lms.learning.facts import module_facts
 from lms.learning.services import dashboard, get_catalog, start_attempt, submit_attempt
 from tests.conftest import get_user
 
@@ -92,7 +92,8 @@ def test_dashboard_facts_match_the_checklist(app, people):
         other = next(m.slug for m in program.modules if m.slug != "active-listening")
         _pass_quiz(people["trainee"], other)
         trainee = get_user(people["trainee"])
-        board = dashboard(program, module_facts(trainee.id)["foundations"])
+        edition, facts = enrolled_facts(trainee.id)["foundations"]
+        board = dashboard(program, facts, edition)
         card = next(c for c in board["cards"] if c.module.slug == "active-listening")
         assert card.standing.stage is Stage.QUIZ_NOT_PASSED
         assert card.standing.next_try_at is not None
