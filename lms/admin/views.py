@@ -25,10 +25,30 @@ from lms.auth.roles import role_required
 from lms.catalog.services import get_catalog
 from lms.extensions import db
 from lms.ids import requested_page
+from lms.models import utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PAGE_SIZE = 50
+
+
+@bp.get("")
+@role_required(Role.ADMIN)
+def home() -> str:
+    """Show the figures a coordinator checks each week, each linking to its list."""
+    from lms.reports.services import (
+        STAGE_LABELS,
+        Scope,
+        certificates_this_month,
+        quiet_count,
+        stage_counts,
+        supervisor_loads,
+    )
+
+    now = utcnow()
+    return render_template("admin/home.html", stages=stage_counts(Scope(), now.date()),
+                           labels=STAGE_LABELS, quiet=quiet_count(Scope(), now),
+                           issued=certificates_this_month(now.date()), loads=supervisor_loads())
 
 
 def _person_or_404(user_id: int) -> User:

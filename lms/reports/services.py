@@ -1,0 +1,361 @@
+"""Figures for the admin home, the reports and supervisors' home pages.
+
+Each function sends a fixed number of statements whatever the number of trainees: grouping,
+medians and percentiles happen in SQL (window functions, which SQLite and PostgreSQL share).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, case, func, select, text
+
+from lms.auth.models import Role, SupervisorAssignment, User
+from lms.catalog.content import Catalog, Program
+from lms.certification.models import Certificate
+from lms.cohorts.models import Cohort, CohortMember
+from lms.extensions import db
+from lms.practice.models import Decision, EntryState, PracticeDecision, PracticeEntry
+from lms.reports.sqltime import days_between, rank_at, week_start
+from lms.reports.stages import STAGE_LABELS, Scope, Stage, quiet_filter, trainee_rows
+
+__all__ = [
+    "STAGE_LABELS", "Funnel", "ItemLine", "Scope", "Stage", "SupervisorLoad", "Timing",
+    "Turnaround", "WeekHours", "certificates_this_month", "funnel", "item_analysis",
+    "quiet_count", "stage_counts", "supervisor_loads", "time_to_certificate",
+    "trainee_list", "turnaround", "weekly_hours",
+]
+
+
+def _catalog() -> Catalog:
+    return current_app.extensions["lantern.catalog"]
+
+
+def stage_counts(scope: Scope, today: date) -> dict[Stage, int]:
+    """Return how many trainee enrolments are in each stage (every stage, zeros included)."""
+    rows = trainee_rows(_catalog(), scope, today)
+    query = select(rows.c.stage, func.count()).group_by(rows.c.stage)
+    found = {stage: count for stage, count in db.session.execute(query)}
+    return {stage: int(found.get(stage.value, 0)) for stage in Stage}
+
+
+def quiet_count(scope: Scope, now: datetime) -> int:
+    """Return how many trainees on the way to a certificate did nothing for 30 days."""
+    rows = trainee_rows(_catalog(), scope, now.date())
+    query = select(func.count()).select_from(rows).where(*quiet_filter(rows, now))
+    return int(db.session.scalar(query) or 0)
+
+
+@dataclass(frozen=True)
+class TraineeLine:
+    """One trainee in a list behind a figure."""
+
+    user_id: int
+    name: str
+    program_slug: str
+    stage: Stage
+    modules_passed: int
+    modules_needed: int
+    counted_minutes: int
+    minutes_needed: int
+    last_at: datetime | None
+
+
+def trainee_list(scope: Scope, now: datetime, stage: Stage | None = None, quiet: bool = False,
+                 page: int = 1, per_page: int = 50) -> tuple[list[TraineeLine], int]:
+    """Return one page of trainees (by name) in a stage or quiet, and how many there are."""
+    rows = trainee_rows(_catalog(), scope, now.date())
+    conditions = []
+    if stage is not None:
+        conditions.append(rows.c.stage == stage.value)
+    if quiet:
+        conditions.extend(quiet_filter(rows, now))
+    total = int(db.session.scalar(select(func.count()).select_from(rows).where(*conditions))
+                or 0)
+    query = (select(rows, User.display_name, User.email).join(User, User.id == rows.c.user_id)
+             .where(*conditions).order_by(User.display_name, User.email, rows.c.program_slug)
+             .limit(per_page).offset((page - 1) * per_page))
+    lines = []
+    for row in db.session.execute(query).mappings():
+        lines.append(TraineeLine(
+            row["user_id"], row["display_name"] or row["email"], row["program_slug"],
+            Stage(row["stage"]), int(row["modules_passed"]), int(row["modules_needed"]),
+            int(row["counted_minutes"]), int(row["minutes_needed"]), _aware(row["last_at"])))
+    return lines, total
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    """Return a UTC datetime from a column SQLite may hand back as text through a union."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    from datetime import UTC
+
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """Invited → every module passed → practice hours met → certified."""
+
+    invited: int
+    modules_done: int
+    practice_met: int
+    certified: int
+
+    @property
+    def steps(self) -> list[tuple[str, int]]:
+        """Return each step's label and count, in order."""
+        return [("Invited", self.invited), ("Every module passed", self.modules_done),
+                ("Practice hours met", self.practice_met), ("Certified", self.certified)]
+
+
+def funnel(scope: Scope, today: date) -> Funnel:
+    """Return the completion funnel, each step counting those who also passed the one before."""
+    rows = trainee_rows(_catalog(), scope, today)
+    done = rows.c.modules_done
+    practice = rows.c.practice_met
+    certified = rows.c.certificates > 0
+    query = select(func.count(), func.sum(case((done, 1), else_=0)),
+                   func.sum(case((and_(done, practice), 1), else_=0)),
+                   func.sum(case((certified, 1), else_=0))).select_from(rows)
+    invited, modules, met, issued = db.session.execute(query).one()
+    return Funnel(int(invited or 0), int(modules or 0), int(met or 0), int(issued or 0))
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Days from invitation to first certificate: how many, the median and the 90th percentile."""
+
+    count: int
+    median_days: float | None
+    p90_days: float | None
+
+
+def time_to_certificate(scope: Scope, today: date) -> Timing:
+    """Return the median and 90th-percentile days from invitation to first certificate."""
+    rows = trainee_rows(_catalog(), scope, today)
+    days = days_between(rows.c.created_at, rows.c.first_issued).label("days")
+    ranked = (select(days, func.row_number().over(order_by=days).label("position"),
+                     func.count().over().label("total"))
+              .where(rows.c.first_issued.is_not(None)).subquery("ranked"))
+    query = select(ranked.c.position, ranked.c.total, ranked.c.days).where(
+        ranked.c.position.in_([rank_at(ranked.c.total, 1, 2), rank_at(ranked.c.total, 9, 10)]))
+    found = db.session.execute(query).all()
+    if not found:
+        return Timing(0, None, None)
+    total = int(found[0].total)
+    by_position = {int(row.position): max(float(row.days), 0.0) for row in found}
+    return Timing(total, by_position.get((total + 1) // 2),
+                  by_position.get((total * 9 + 9) // 10))
+
+
+@dataclass(frozen=True)
+class Turnaround:
+    """One supervisor's decisions: how many, median hours to decide, share returned."""
+
+    supervisor_id: int
+    name: str
+    decisions: int
+    median_hours: float | None
+    returned_share: float
+
+
+def _scoped_trainees(scope: Scope):  # type: ignore[no-untyped-def]
+    """Return a select of trainee ids in scope, or None for everyone."""
+    if scope.cohort_id is None and scope.program_slug is None:
+        return None
+    query = select(CohortMember.user_id)
+    if scope.cohort_id is not None:
+        query = query.where(CohortMember.cohort_id == scope.cohort_id)
+    if scope.program_slug is not None:
+        from lms.learning.models import Enrollment
+
+        query = select(Enrollment.user_id).where(Enrollment.program_slug == scope.program_slug)
+        if scope.cohort_id is not None:
+            query = query.where(Enrollment.user_id.in_(
+                select(CohortMember.user_id).where(CohortMember.cohort_id == scope.cohort_id)))
+    return query
+
+
+def turnaround(scope: Scope) -> list[Turnaround]:
+    """Return each supervisor's median hours from submission to decision and share returned.
+
+    Only the decision on an entry's latest submission has its submission time on the entry,
+    so the median uses those; the returned share counts every decision.
+    """
+    trainees = _scoped_trainees(scope)
+    hours = (days_between(PracticeEntry.submitted_at, PracticeDecision.decided_at) * 24)
+    timed = (select(PracticeDecision.supervisor_id, hours.label("hours"),
+                    func.row_number().over(partition_by=PracticeDecision.supervisor_id,
+                                           order_by=hours).label("position"),
+                    func.count().over(partition_by=PracticeDecision.supervisor_id)
+                    .label("total"))
+             .join(PracticeEntry, PracticeEntry.id == PracticeDecision.entry_id)
+             .where(PracticeDecision.submission == PracticeEntry.submissions))
+    counts = (select(PracticeDecision.supervisor_id, func.count().label("decisions"),
+                     func.sum(case((PracticeDecision.decision == Decision.RETURN, 1), else_=0))
+                     .label("returned"))
+              .join(PracticeEntry, PracticeEntry.id == PracticeDecision.entry_id)
+              .group_by(PracticeDecision.supervisor_id))
+    if trainees is not None:
+        timed = timed.where(PracticeEntry.trainee_id.in_(trainees))
+        counts = counts.where(PracticeEntry.trainee_id.in_(trainees))
+    ranked = timed.subquery("timed")
+    medians = (select(ranked.c.supervisor_id, ranked.c.hours)
+               .where(ranked.c.position == rank_at(ranked.c.total, 1, 2)).subquery("medians"))
+    totals = counts.subquery("totals")
+    query = (select(totals.c.supervisor_id, User.display_name, User.email, totals.c.decisions,
+                    totals.c.returned, medians.c.hours)
+             .join(User, User.id == totals.c.supervisor_id)
+             .outerjoin(medians, medians.c.supervisor_id == totals.c.supervisor_id)
+             .order_by(User.display_name, User.email))
+    return [Turnaround(row.supervisor_id, row.display_name or row.email, int(row.decisions),
+                       max(float(row.hours), 0.0) if row.hours is not None else None,
+                       int(row.returned or 0) / int(row.decisions))
+            for row in db.session.execute(query)]
+
+
+@dataclass(frozen=True)
+class WeekHours:
+    """Approved practice minutes in one week, one cohort and one activity type."""
+
+    cohort: str
+    week: date
+    activity: str
+    minutes: int
+
+
+def weekly_hours(scope: Scope, today: date, weeks: int = 12) -> list[WeekHours]:
+    """Return approved practice minutes by cohort, week and activity type, oldest week first."""
+    first = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
+    week = week_start(PracticeEntry.practice_date).label("week")
+    query = (select(Cohort.name, week, PracticeEntry.activity,
+                    func.sum(PracticeEntry.minutes))
+             .join(CohortMember, CohortMember.user_id == PracticeEntry.trainee_id)
+             .join(Cohort, Cohort.id == CohortMember.cohort_id)
+             .where(PracticeEntry.state == EntryState.APPROVED,
+                    PracticeEntry.practice_date >= first)
+             .group_by(Cohort.name, week, PracticeEntry.activity)
+             .order_by(week, Cohort.name, PracticeEntry.activity))
+    if scope.cohort_id is not None:
+        query = query.where(CohortMember.cohort_id == scope.cohort_id)
+    if scope.program_slug is not None:
+        query = query.where(PracticeEntry.program_slug == scope.program_slug)
+    return [WeekHours(name, day if isinstance(day, date) else date.fromisoformat(day),
+                      activity, int(minutes or 0))
+            for name, day, activity, minutes in db.session.execute(query)]
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    """How one quiz question fares on trainees' first attempts."""
+
+    module_title: str
+    question_title: str
+    source: str  # file:line of the question, for the author
+    answered: int
+    first_time_right: int
+    top_wrong: str | None  # the wrong choice picked most, as text
+    top_wrong_count: int
+
+    @property
+    def right_share(self) -> float:
+        """Return the share answered correctly on the first attempt."""
+        return self.first_time_right / self.answered if self.answered else 0.0
+
+
+_ITEM_SQL = {
+    "sqlite": "SELECT a.module_slug, j.key, j.value, count(*) FROM quiz_attempt AS a, "
+              "json_each(a.answers) AS j WHERE a.number = 1 AND a.submitted_at IS NOT NULL "
+              "AND a.program_slug = :program {scope} GROUP BY a.module_slug, j.key, j.value",
+    "postgresql": "SELECT a.module_slug, j.key, j.value::text, count(*) FROM quiz_attempt AS a, "
+                  "json_each(a.answers) AS j WHERE a.number = 1 AND a.submitted_at IS NOT NULL "
+                  "AND a.program_slug = :program {scope} "
+                  "GROUP BY a.module_slug, j.key, j.value::text",
+}
+
+
+def item_analysis(program: Program, scope: Scope) -> list[ItemLine]:
+    """Return every question of the program with first-attempt results, hardest first."""
+    where = ""
+    params: dict[str, object] = {"program": program.slug}
+    if scope.cohort_id is not None:
+        where = "AND a.user_id IN (SELECT user_id FROM cohort_member WHERE cohort_id = :cohort)"
+        params["cohort"] = scope.cohort_id
+    sql = _ITEM_SQL[db.session.get_bind().dialect.name].format(scope=where)
+    tallies: dict[tuple[str, str], dict[frozenset[str], int]] = defaultdict(dict)
+    for module_slug, question_key, chosen, count in db.session.execute(text(sql), params):
+        picked = frozenset(json.loads(chosen) if isinstance(chosen, str) else chosen)
+        bucket = tallies[(module_slug, question_key)]
+        bucket[picked] = bucket.get(picked, 0) + int(count)
+    lines = []
+    for module in program.modules:
+        for question in module.questions:
+            bucket = tallies.get((module.slug, question.key), {})
+            right = bucket.get(question.correct_keys, 0)
+            wrong: dict[str, int] = defaultdict(int)
+            for picked, count in bucket.items():
+                for key in picked - question.correct_keys:
+                    wrong[key] += count
+            top = max(wrong.items(), key=lambda item: item[1], default=None)
+            top_text = _choice_text(question, top[0]) if top else None
+            lines.append(ItemLine(module.title, question.title,
+                                  f"{_source(module.source_path)}:{question.line}",
+                                  sum(bucket.values()), right, top_text, top[1] if top else 0))
+    lines.sort(key=lambda line: (line.answered == 0, line.right_share))
+    return lines
+
+
+def _source(path: object) -> str:
+    from lms.catalog.content import display_path
+
+    return display_path(path)  # type: ignore[arg-type]
+
+
+def _choice_text(question: object, key: str) -> str:
+    import re
+
+    try:
+        choice = question.choice(key)  # type: ignore[attr-defined]
+    except KeyError:
+        return key
+    return re.sub(r"<[^>]+>", "", choice.html).strip()
+
+
+@dataclass(frozen=True)
+class SupervisorLoad:
+    """Entries waiting for one supervisor, and since when the oldest has waited."""
+
+    supervisor_id: int
+    name: str
+    waiting: int
+    oldest: datetime | None
+
+
+def supervisor_loads(supervisor_id: int | None = None) -> list[SupervisorLoad]:
+    """Return entries waiting per supervisor (an entry waits for each assigned supervisor)."""
+    query = (select(SupervisorAssignment.supervisor_id, User.display_name, User.email,
+                    func.count(PracticeEntry.id), func.min(PracticeEntry.submitted_at))
+             .join(User, User.id == SupervisorAssignment.supervisor_id)
+             .join(PracticeEntry, and_(PracticeEntry.trainee_id == SupervisorAssignment.trainee_id,
+                                       PracticeEntry.state == EntryState.SUBMITTED))
+             .where(User.role == Role.SUPERVISOR, User.is_active)
+             .group_by(SupervisorAssignment.supervisor_id, User.display_name, User.email)
+             .order_by(func.min(PracticeEntry.submitted_at)))
+    if supervisor_id is not None:
+        query = query.where(SupervisorAssignment.supervisor_id == supervisor_id)
+    return [SupervisorLoad(sid, name or email, int(count), _aware(oldest))
+            for sid, name, email, count, oldest in db.session.execute(query)]
+
+
+def certificates_this_month(today: date) -> int:
+    """Return how many certificates were issued since the first of this month."""
+    query = (select(func.count()).select_from(Certificate)
+             .where(Certificate.issued_on >= today.replace(day=1)))
+    return int(db.session.scalar(query) or 0)

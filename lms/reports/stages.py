@@ -1,0 +1,240 @@
+"""Where each trainee stands, defined in SQL so any number of trainees is counted at once.
+
+A trainee's stage is worked out per enrolment from their records in one statement (a handful
+of grouped subqueries joined to the enrolments), using the same rules as the Python checklist
+(lms.certification.eligibility), carried into SQL by lms.reports.requirements. Nothing is
+precomputed, so no summary can drift from the records.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import (
+    Date,
+    Select,
+    String,
+    Subquery,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+
+from lms.auth.models import Role, SupervisorAssignment, User
+from lms.catalog.content import Catalog
+from lms.certification.models import Certificate, CertificateStatus
+from lms.cohorts.models import Cohort, CohortMember
+from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
+from lms.practice.models import (
+    CompetencyObservation,
+    EntryState,
+    PracticeEntry,
+    SessionAttendee,
+    SupervisionSession,
+)
+from lms.reports import requirements
+
+EXPIRY_WINDOW_DAYS = 90
+QUIET_DAYS = 30
+#: Stands in for "never expires" so one comparison covers every active certificate.
+FAR_FUTURE = date(9999, 12, 31)
+
+
+class Stage(enum.StrEnum):
+    """Where a trainee is on the way to (and after) their certificate, in order."""
+
+    INVITED = "invited"
+    NOT_STARTED = "not-started"
+    LEARNING = "learning"
+    PRACTISING = "practising"
+    ELIGIBLE = "eligible"
+    CERTIFIED = "certified"
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+
+
+STAGE_LABELS = {
+    Stage.INVITED: "Invited, not joined yet",
+    Stage.NOT_STARTED: "Joined, not started",
+    Stage.LEARNING: "Learning the modules",
+    Stage.PRACTISING: "Practising",
+    Stage.ELIGIBLE: "Eligible, not yet certified",
+    Stage.CERTIFIED: "Certified",
+    Stage.EXPIRING: f"Certificate expires within {EXPIRY_WINDOW_DAYS} days",
+    Stage.EXPIRED: "Certificate expired",
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which trainees a figure covers: a cohort, a program, one supervisor's, or everyone."""
+
+    cohort_id: int | None = None
+    program_slug: str | None = None
+    supervisor_id: int | None = None
+
+
+def _enrolments(scope: Scope) -> Subquery:
+    """Return one row per trainee enrolment with the profile it works toward."""
+    profile = case((Cohort.program_slug == Enrollment.program_slug, Cohort.profile_slug),
+                   else_=literal("default", String()))
+    query = (select(Enrollment.user_id, Enrollment.program_slug, profile.label("profile"),
+                    CohortMember.cohort_id, User.password_hash.is_not(None).label("joined"),
+                    User.created_at, User.joined_at)
+             .join(User, User.id == Enrollment.user_id)
+             .outerjoin(CohortMember, CohortMember.user_id == Enrollment.user_id)
+             .outerjoin(Cohort, Cohort.id == CohortMember.cohort_id)
+             .where(User.role == Role.TRAINEE, User.is_active))
+    if scope.cohort_id is not None:
+        query = query.where(CohortMember.cohort_id == scope.cohort_id)
+    if scope.program_slug is not None:
+        query = query.where(Enrollment.program_slug == scope.program_slug)
+    if scope.supervisor_id is not None:
+        query = query.where(Enrollment.user_id.in_(
+            select(SupervisorAssignment.trainee_id)
+            .where(SupervisorAssignment.supervisor_id == scope.supervisor_id)))
+    return query.subquery("enrolment")
+
+
+def trainee_rows(catalog: Catalog, scope: Scope, today: date) -> Subquery:
+    """Return per-enrolment facts and the stage, as a subquery to count or list."""
+    enrolment = _enrolments(scope)
+    req = requirements.profile_table(catalog)
+    req_module = requirements.module_table(catalog)
+    req_activity = requirements.activity_table(catalog)
+    req_competency = requirements.competency_table(catalog)
+    counting = requirements.counting_table(catalog)
+
+    modules = (select(ModuleProgress.user_id, ModuleProgress.program_slug,
+                      req_module.c.profile, func.count().label("passed"))
+               .join(req_module, and_(req_module.c.program == ModuleProgress.program_slug,
+                                      req_module.c.module == ModuleProgress.module_slug))
+               .where(ModuleProgress.passed_at.is_not(None))
+               .group_by(ModuleProgress.user_id, ModuleProgress.program_slug,
+                         req_module.c.profile).subquery("modules"))
+    by_activity = (select(PracticeEntry.trainee_id, PracticeEntry.program_slug,
+                          PracticeEntry.activity, func.sum(PracticeEntry.minutes).label("minutes"))
+                   .where(PracticeEntry.state == EntryState.APPROVED)
+                   .group_by(PracticeEntry.trainee_id, PracticeEntry.program_slug,
+                             PracticeEntry.activity).subquery("by_activity"))
+    counted = (select(by_activity.c.trainee_id, by_activity.c.program_slug,
+                      func.sum(by_activity.c.minutes).label("minutes"))
+               .join(counting, and_(counting.c.program == by_activity.c.program_slug,
+                                    counting.c.activity == by_activity.c.activity))
+               .group_by(by_activity.c.trainee_id, by_activity.c.program_slug)
+               .subquery("counted"))
+    minimums = (select(by_activity.c.trainee_id, by_activity.c.program_slug,
+                       req_activity.c.profile, func.count().label("met"))
+                .join(req_activity, and_(req_activity.c.program == by_activity.c.program_slug,
+                                         req_activity.c.activity == by_activity.c.activity))
+                .where(by_activity.c.minutes >= req_activity.c.minutes)
+                .group_by(by_activity.c.trainee_id, by_activity.c.program_slug,
+                          req_activity.c.profile).subquery("minimums"))
+    supervision = (select(SessionAttendee.trainee_id,
+                          func.sum(SupervisionSession.minutes).label("minutes"))
+                   .join(SupervisionSession, SupervisionSession.id == SessionAttendee.session_id)
+                   .group_by(SessionAttendee.trainee_id).subquery("supervision"))
+    observed = (select(CompetencyObservation.trainee_id, CompetencyObservation.program_slug,
+                       CompetencyObservation.competency)
+                .where(CompetencyObservation.competent.is_(True)).distinct().subquery("observed"))
+    competencies = (select(observed.c.trainee_id, observed.c.program_slug,
+                           req_competency.c.profile, func.count().label("observed"))
+                    .join(req_competency, and_(
+                        req_competency.c.program == observed.c.program_slug,
+                        req_competency.c.competency == observed.c.competency))
+                    .group_by(observed.c.trainee_id, observed.c.program_slug,
+                              req_competency.c.profile).subquery("competencies"))
+    certificates = (select(Certificate.user_id, Certificate.program_slug,
+                           func.count().label("issued"),
+                           func.min(Certificate.issued_on).label("first_issued"),
+                           func.max(case((Certificate.status == CertificateStatus.ACTIVE, 1),
+                                         else_=0)).label("active"),
+                           func.max(case((Certificate.status == CertificateStatus.ACTIVE,
+                                          func.coalesce(Certificate.expires_on, FAR_FUTURE))),
+                                    type_=Date).label("expires_on"))
+                    .group_by(Certificate.user_id, Certificate.program_slug)
+                    .subquery("certificates"))
+    activity = _last_activity()
+
+    passed = func.coalesce(modules.c.passed, 0)
+    minutes = func.coalesce(counted.c.minutes, 0)
+    modules_done = passed >= req.c.modules
+    practice_met = and_(minutes >= req.c.minutes,
+                        func.coalesce(minimums.c.met, 0) >= req.c.activities)
+    eligible = and_(modules_done, practice_met,
+                    func.coalesce(supervision.c.minutes, 0) >= req.c.supervision,
+                    func.coalesce(competencies.c.observed, 0) >= req.c.competencies)
+    expires_on = certificates.c.expires_on
+    stage = case(
+        (and_(certificates.c.active == 1, expires_on <= today), Stage.EXPIRED.value),
+        (and_(certificates.c.active == 1,
+              expires_on <= today + timedelta(days=EXPIRY_WINDOW_DAYS)), Stage.EXPIRING.value),
+        (certificates.c.active == 1, Stage.CERTIFIED.value),
+        (enrolment.c.joined.is_(False), Stage.INVITED.value),
+        (activity.c.last_at.is_(None), Stage.NOT_STARTED.value),
+        (~modules_done, Stage.LEARNING.value),
+        (~eligible, Stage.PRACTISING.value),
+        else_=Stage.ELIGIBLE.value)
+    query = (select(enrolment.c.user_id, enrolment.c.program_slug, enrolment.c.profile,
+                    enrolment.c.cohort_id, enrolment.c.created_at, enrolment.c.joined_at,
+                    stage.label("stage"), passed.label("modules_passed"),
+                    req.c.modules.label("modules_needed"), minutes.label("counted_minutes"),
+                    req.c.minutes.label("minutes_needed"),
+                    modules_done.label("modules_done"), and_(modules_done, practice_met)
+                    .label("practice_met"),
+                    func.coalesce(certificates.c.issued, 0).label("certificates"),
+                    certificates.c.first_issued,
+                    func.coalesce(activity.c.last_at, enrolment.c.joined_at).label("last_at"))
+             .join(req, and_(req.c.program == enrolment.c.program_slug,
+                             req.c.profile == enrolment.c.profile))
+             .outerjoin(modules, and_(modules.c.user_id == enrolment.c.user_id,
+                                      modules.c.program_slug == enrolment.c.program_slug,
+                                      modules.c.profile == enrolment.c.profile))
+             .outerjoin(counted, and_(counted.c.trainee_id == enrolment.c.user_id,
+                                      counted.c.program_slug == enrolment.c.program_slug))
+             .outerjoin(minimums, and_(minimums.c.trainee_id == enrolment.c.user_id,
+                                       minimums.c.program_slug == enrolment.c.program_slug,
+                                       minimums.c.profile == enrolment.c.profile))
+             .outerjoin(supervision, supervision.c.trainee_id == enrolment.c.user_id)
+             .outerjoin(competencies, and_(
+                 competencies.c.trainee_id == enrolment.c.user_id,
+                 competencies.c.program_slug == enrolment.c.program_slug,
+                 competencies.c.profile == enrolment.c.profile))
+             .outerjoin(certificates, and_(certificates.c.user_id == enrolment.c.user_id,
+                                           certificates.c.program_slug
+                                           == enrolment.c.program_slug))
+             .outerjoin(activity, activity.c.user_id == enrolment.c.user_id))
+    return query.subquery("trainee")
+
+
+def _last_activity() -> Subquery:
+    """Return each trainee's latest step: a module read or passed, a quiz, or practice."""
+    steps = union_all(
+        select(ModuleProgress.user_id.label("user_id"),
+               func.max(func.coalesce(ModuleProgress.passed_at, ModuleProgress.read_at))
+               .label("at")).group_by(ModuleProgress.user_id),
+        select(QuizAttempt.user_id, func.max(QuizAttempt.started_at))
+        .group_by(QuizAttempt.user_id),
+        select(PracticeEntry.trainee_id, func.max(PracticeEntry.updated_at))
+        .group_by(PracticeEntry.trainee_id),
+    ).subquery("steps")
+    return (select(steps.c.user_id, func.max(steps.c.at).label("last_at"))
+            .group_by(steps.c.user_id).subquery("activity"))
+
+
+def stage_counts_query(rows: Subquery) -> Select:
+    """Return the select counting enrolments per stage."""
+    return select(rows.c.stage, func.count()).group_by(rows.c.stage)
+
+
+def quiet_filter(rows: Subquery, now: datetime) -> list:  # type: ignore[type-arg]
+    """Return conditions for 'no activity for 30 days' among joined, uncertified trainees."""
+    return [rows.c.stage.in_([Stage.NOT_STARTED.value, Stage.LEARNING.value,
+                              Stage.PRACTISING.value, Stage.ELIGIBLE.value]),
+            or_(rows.c.last_at.is_(None), rows.c.last_at < now - timedelta(days=QUIET_DAYS))]
