@@ -32,13 +32,19 @@ from lms.ids import requested_page
 from lms.reports.csvfile import csv_response, csv_text
 
 
+def _size(limit: int) -> str:
+    """Say a byte count the way people read file sizes."""
+    if limit >= 1024 * 1024:
+        return f"{limit / (1024 * 1024):g} MB"
+    return f"{limit // 1024} KB"
+
+
 def _limits() -> dict[str, object]:
-    return {"max_rows": MAX_ROWS, "max_megabytes": MAX_BYTES // (1024 * 1024),
-            "columns": COLUMNS}
+    return {"max_rows": MAX_ROWS, "max_size": _size(MAX_BYTES), "columns": COLUMNS}
 
 
 def _too_large(form: UploadForm) -> tuple[str, int]:
-    form.file.errors = [f"That file is larger than {MAX_BYTES // (1024 * 1024)} MB, the most "
+    form.file.errors = [f"That file is larger than {_size(MAX_BYTES)}, the most "
                         "Lantern reads at once. Please split it into smaller files "
                         f"(up to {MAX_ROWS:,} people each) and upload them one at a time."]
     return render_template("cohorts/upload.html", form=form, **_limits()), 413

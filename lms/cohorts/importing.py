@@ -206,7 +206,8 @@ def stage(data: bytes, filename: str, uploaded_by: User, now: datetime | None = 
     db.session.add(batch)
     db.session.flush()
     if parsed.rows:
-        db.session.execute(insert(ImportRow), [
+        # Core executemany: the ORM would split the rows wherever `problems` turns NULL.
+        db.session.execute(insert(ImportRow.__table__), [
             {"batch_token": batch.token, "line": row.line, "name": row.name[:200],
              "email": row.email[:300], "cohort_name": row.cohort[:200],
              "supervisor_email": row.supervisor_email[:300],
