@@ -17,6 +17,7 @@ from lms.certification.codes import InvalidCode, format_code, parse_code
 from lms.certification.eligibility import Eligibility, Records, counted_minutes, evaluate
 from lms.certification.models import Certificate, CertificateStatus
 from lms.certification.sharing import ProfileEntry
+from lms.cohorts.services import profile_slug_for as cohort_profile
 from lms.extensions import db
 from lms.learning.services import passed_modules, program_of
 from lms.practice import services as practice
@@ -124,7 +125,7 @@ def expiry_warning(certificate: Certificate, today: date) -> int | None:
 class CertificateSummary:
     """What the trainee's start page says about certificates."""
 
-    eligibility: Eligibility | None  # the default profile of the first program
+    eligibility: Eligibility | None  # the cohort's (or default) profile of the first program
     active: Certificate | None
     expires_in_days: int | None
 
@@ -139,7 +140,9 @@ def certificate_summary(trainee: User, today: date,
     if program is None:
         return CertificateSummary(None, None, None)
     active = active_certificate(trainee.id, program.slug)
-    eligibility = None if active else eligibility_for(trainee, program)
+    # The checklist shows the profile the trainee's cohort works toward (default: the program's).
+    eligibility = None if active else eligibility_for(
+        trainee, program, cohort_profile(trainee.id, program.slug))
     warning = expiry_warning(active, today) if active else None
     return CertificateSummary(eligibility, active, warning)
 

@@ -37,6 +37,7 @@ from lms.certification.services import (
     find_certificate,
     profile_entry,
 )
+from lms.cohorts.services import profile_slug_for as cohort_profile
 from lms.extensions import db, limiter
 from lms.learning.services import programs_of
 
@@ -85,7 +86,10 @@ def my_certificates() -> str:
     today = date.today()
     checklists = []
     for program in programs_of(current_user):
-        for slug, chosen in profiles(program).items():
+        # The cohort's profile comes first; any other one the trainee meets can still be claimed.
+        ours = cohort_profile(current_user.id, program.slug)
+        ordered = sorted(profiles(program).items(), key=lambda item: item[0] != ours)
+        for slug, chosen in ordered:
             checklists.append((program, chosen, eligibility_for(current_user, program, slug)))
     certificates = certificates_of(current_user.id)
     warnings = {c.id: expiry_warning(c, today) for c in certificates}
