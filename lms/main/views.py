@@ -12,8 +12,10 @@ from lms.auth.assignments import trainees_of
 from lms.auth.models import Role
 from lms.certification.services import certificate_summary
 from lms.learning.services import dashboard, programs_of
+from lms.models import utcnow
 from lms.practice.services import waiting_for_review
 from lms.practice.totals import progress
+from lms.reports.services import STAGE_LABELS, supervisor_figures
 
 bp = Blueprint("main", __name__)
 
@@ -27,6 +29,8 @@ def home() -> str | Response:
     if current_user.role is Role.SUPERVISOR:
         context["trainees"] = trainees_of(current_user.id)
         context["waiting"] = waiting_for_review(current_user)
+        context["figures"] = supervisor_figures(current_user.id, utcnow())
+        context["stage_labels"] = STAGE_LABELS
     elif current_user.role is Role.TRAINEE:
         programs = programs_of(current_user)
         first = programs[0] if programs else None

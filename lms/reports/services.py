@@ -7,27 +7,55 @@ medians and percentiles happen in SQL (window functions, which SQLite and Postgr
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from html import unescape
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import and_, case, func, select, text
 
 from lms.auth.models import Role, SupervisorAssignment, User
-from lms.catalog.content import Catalog, Program
+from lms.catalog.content import Catalog, Program, Question, display_path
 from lms.certification.models import Certificate
 from lms.cohorts.models import Cohort, CohortMember
 from lms.extensions import db
+from lms.learning.models import Enrollment
 from lms.practice.models import Decision, EntryState, PracticeDecision, PracticeEntry
 from lms.reports.sqltime import days_between, rank_at, week_start
-from lms.reports.stages import STAGE_LABELS, Scope, Stage, quiet_filter, trainee_rows
+from lms.reports.stages import (
+    QUIET_DAYS,
+    STAGE_LABELS,
+    Scope,
+    Stage,
+    quiet_filter,
+    trainee_rows,
+)
 
 __all__ = [
-    "STAGE_LABELS", "Funnel", "ItemLine", "Scope", "Stage", "SupervisorLoad", "Timing",
-    "Turnaround", "WeekHours", "certificates_this_month", "funnel", "item_analysis",
-    "quiet_count", "stage_counts", "supervisor_loads", "time_to_certificate",
-    "trainee_list", "turnaround", "weekly_hours",
+    "STAGE_LABELS",
+    "Funnel",
+    "ItemLine",
+    "Scope",
+    "Stage",
+    "SupervisorFigures",
+    "SupervisorLoad",
+    "Timing",
+    "Turnaround",
+    "WeekHours",
+    "certificates_this_month",
+    "funnel",
+    "item_analysis",
+    "quiet_count",
+    "stage_counts",
+    "supervisor_figures",
+    "supervisor_loads",
+    "time_to_certificate",
+    "trainee_list",
+    "turnaround",
+    "weekly_hours",
 ]
 
 
@@ -94,8 +122,6 @@ def _aware(value: datetime | str | None) -> datetime | None:
         return None
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    from datetime import UTC
-
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
@@ -174,8 +200,6 @@ def _scoped_trainees(scope: Scope):  # type: ignore[no-untyped-def]
     if scope.cohort_id is not None:
         query = query.where(CohortMember.cohort_id == scope.cohort_id)
     if scope.program_slug is not None:
-        from lms.learning.models import Enrollment
-
         query = select(Enrollment.user_id).where(Enrollment.program_slug == scope.program_slug)
         if scope.cohort_id is not None:
             query = query.where(Enrollment.user_id.in_(
@@ -312,20 +336,17 @@ def item_analysis(program: Program, scope: Scope) -> list[ItemLine]:
     return lines
 
 
-def _source(path: object) -> str:
-    from lms.catalog.content import display_path
-
-    return display_path(path)  # type: ignore[arg-type]
+def _source(path: Path) -> str:
+    return display_path(path)
 
 
-def _choice_text(question: object, key: str) -> str:
-    import re
-
+def _choice_text(question: Question, key: str) -> str:
     try:
-        choice = question.choice(key)  # type: ignore[attr-defined]
+        choice = question.choice(key)
     except KeyError:
         return key
-    return re.sub(r"<[^>]+>", "", choice.html).strip()
+    # Choices are rendered Markdown; the report shows their words only.
+    return unescape(re.sub(r"<[^>]+>", "", choice.html)).strip()
 
 
 @dataclass(frozen=True)
@@ -359,3 +380,30 @@ def certificates_this_month(today: date) -> int:
     query = (select(func.count()).select_from(Certificate)
              .where(Certificate.issued_on >= today.replace(day=1)))
     return int(db.session.scalar(query) or 0)
+
+
+@dataclass(frozen=True)
+class SupervisorFigures:
+    """A supervisor's own figures: what waits, and where each trainee stands."""
+
+    waiting: int
+    oldest: datetime | None
+    lines: list[TraineeLine]
+    total: int
+    stalled: list[TraineeLine]
+
+
+SUPERVISOR_LIST = 100
+
+
+def supervisor_figures(supervisor_id: int, now: datetime) -> SupervisorFigures:
+    """Return the supervisor's queue and their trainees' progress, in four statements."""
+    loads = supervisor_loads(supervisor_id)
+    scope = Scope(supervisor_id=supervisor_id)
+    lines, total = trainee_list(scope, now, per_page=SUPERVISOR_LIST)
+    quiet_before = now - timedelta(days=QUIET_DAYS)
+    working = {Stage.NOT_STARTED, Stage.LEARNING, Stage.PRACTISING, Stage.ELIGIBLE}
+    stalled = [line for line in lines if line.stage in working
+               and (line.last_at is None or line.last_at < quiet_before)]
+    return SupervisorFigures(loads[0].waiting if loads else 0,
+                             loads[0].oldest if loads else None, lines, total, stalled)
