@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from lms.auth.models import SupervisorAssignment, User
 from lms.extensions import db
@@ -28,3 +28,9 @@ def trainees_of(supervisor_id: int) -> list[User]:
              .where(SupervisorAssignment.supervisor_id == supervisor_id)
              .order_by(User.display_name, User.email))
     return list(db.session.scalars(query))
+
+
+def trainee_ids_of(supervisor_id: int) -> Select[int]:
+    """Return a select of the trainee ids assigned to a supervisor, to filter other queries."""
+    return select(SupervisorAssignment.trainee_id).where(
+        SupervisorAssignment.supervisor_id == supervisor_id)

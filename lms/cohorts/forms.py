@@ -7,7 +7,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from lms.auth.forms import visible_characters
+from lms.auth.validators import visible_characters
 
 
 class CohortForm(FlaskForm):

@@ -27,9 +27,9 @@ from lms.cohorts.importing import (
     stage,
 )
 from lms.cohorts.views import bp
+from lms.csvfile import csv_response, csv_text
 from lms.extensions import db
 from lms.ids import requested_page
-from lms.reports.csvfile import csv_response, csv_text
 
 
 def _size(limit: int) -> str:

@@ -14,17 +14,18 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 
 from lms.audit.services import append_event
 from lms.auth.models import Role, SupervisorAssignment, User, new_security_stamp
 from lms.auth.services import LinkPurpose, has_hidden_characters, make_account_link
 from lms.cohorts.models import Cohort, CohortMember, ImportBatch, ImportRow
 from lms.cohorts.services import cohorts_by_name, name_key
-from lms.extensions import db
-from lms.learning.models import Enrollment
+from lms.extensions import db, execute_dml
+from lms.learning.services import enrol_many
 from lms.models import utcnow
 
 COLUMNS = ("name", "email", "cohort", "supervisor_email")
@@ -35,6 +36,7 @@ PROBLEMS_PER_PAGE = 50
 #: Spreadsheets run a cell starting with these as a formula; names are printed on certificates.
 FORMULA_START = ("=", "+", "-", "@")
 _CHUNK = 500
+_ROW_TABLE = cast(Table, ImportRow.__table__)
 
 
 class ImportRefused(Exception):
@@ -106,8 +108,9 @@ def parse(data: bytes) -> Parsed:
             return Parsed([], f"The file has more than {MAX_ROWS:,} people. Please split it "
                               f"into files of {MAX_ROWS:,} or fewer.")
         padded = [*cells, *[""] * (len(COLUMNS) - len(cells))]
-        row = ParsedRow(reader.line_num, *(padded[where[column]].strip()[:300]
-                                           for column in COLUMNS))
+        name, email, cohort, supervisor = (padded[where[column]].strip()[:300]
+                                           for column in COLUMNS)
+        row = ParsedRow(reader.line_num, name, email, cohort, supervisor)
         if len(cells) != len(COLUMNS):
             row.problems.append(f"has {len(cells)} cells instead of {len(COLUMNS)}")
         rows.append(row)
@@ -177,16 +180,16 @@ def check(rows: list[ParsedRow]) -> None:
             row.problems.append(f"there is no cohort called “{row.cohort}”")
         if not row.supervisor_email:
             continue
-        supervisor = known.get(row.supervisor_email)
+        supervisor_user = known.get(row.supervisor_email)
         if row.supervisor_email in in_file:
             row.problems.append(f"the supervisor {row.supervisor_email} is a trainee in "
                                 "this file")
-        elif supervisor is None:
+        elif supervisor_user is None:
             row.problems.append(f"no supervisor has the address {row.supervisor_email}")
-        elif supervisor.role is not Role.SUPERVISOR:
-            row.problems.append(f"{row.supervisor_email} belongs to a {supervisor.role.value}, "
-                                "not a supervisor")
-        elif not supervisor.is_active:
+        elif supervisor_user.role is not Role.SUPERVISOR:
+            row.problems.append(f"{row.supervisor_email} belongs to a "
+                                f"{supervisor_user.role.value}, not a supervisor")
+        elif not supervisor_user.is_active:
             row.problems.append(f"the supervisor {row.supervisor_email} is deactivated")
 
 
@@ -207,7 +210,7 @@ def stage(data: bytes, filename: str, uploaded_by: User, now: datetime | None = 
     db.session.flush()
     if parsed.rows:
         # Core executemany: the ORM would split the rows wherever `problems` turns NULL.
-        db.session.execute(insert(ImportRow.__table__), [
+        db.session.execute(insert(_ROW_TABLE), [
             {"batch_token": batch.token, "line": row.line, "name": row.name[:200],
              "email": row.email[:300], "cohort_name": row.cohort[:200],
              "supervisor_email": row.supervisor_email[:300],
@@ -260,7 +263,7 @@ def confirm(token: str, confirmed_by: User, now: datetime | None = None) -> Impo
     """Create every person of a valid upload in the caller's one transaction, or none."""
     now = now or utcnow()
     # Taking the row lock first means two servers confirming at once create people once.
-    locked = db.session.execute(
+    locked = execute_dml(
         update(ImportBatch).where(ImportBatch.token == token[:43],
                                   ImportBatch.confirmed_at.is_(None),
                                   ImportBatch.expires_at > now)
@@ -297,9 +300,9 @@ def _create_people(batch: ImportBatch, rows: list[ImportRow], by: User) -> None:
         row.user_id = ids[row.email]
         cohort = cohorts[name_key(row.cohort_name)]
         by_cohort.setdefault(cohort.id, []).append(row.user_id)
-    db.session.execute(insert(Enrollment), [
-        {"user_id": ids[row.email], "program_slug": cohorts[name_key(row.cohort_name)].program_slug,
-         "enrolled_at": batch.confirmed_at} for row in rows])
+    assert batch.confirmed_at is not None
+    enrol_many([(ids[row.email], cohorts[name_key(row.cohort_name)].program_slug)
+                for row in rows], batch.confirmed_at)
     db.session.execute(insert(CohortMember), [
         {"user_id": ids[row.email], "cohort_id": cohorts[name_key(row.cohort_name)].id,
          "joined_at": batch.confirmed_at} for row in rows])
@@ -311,12 +314,12 @@ def _create_people(batch: ImportBatch, rows: list[ImportRow], by: User) -> None:
         db.session.execute(insert(SupervisorAssignment), assignments)
     db.session.flush()
     for cohort_id, user_ids in sorted(by_cohort.items()):
-        cohort = db.session.get(Cohort, cohort_id)
-        assert cohort is not None
+        placed = db.session.get(Cohort, cohort_id)
+        assert placed is not None
         # One recorded placement per cohort: the audit chain names every person placed.
         append_event("cohort.import", by, ("cohort", cohort_id), {
-            "batch": batch.token[:8], "to_edition": cohort.edition,
-            "program": cohort.program_slug, "trainees": sorted(user_ids)})
+            "batch": batch.token[:8], "to_edition": placed.edition,
+            "program": placed.program_slug, "trainees": sorted(user_ids)})
 
 
 def link_rows(batch: ImportBatch) -> list[tuple[str, str, str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.audit.services import append_event
@@ -17,6 +17,7 @@ from lms.extensions import db
 from lms.learning.services import enroll
 
 __all__ = [
+    "Cohort",
     "CohortError",
     "CohortLine",
     "cohort_lines",
@@ -24,6 +25,8 @@ __all__ = [
     "cohorts_by_name",
     "create_cohort",
     "current_edition",
+    "get_cohort",
+    "membership_rows",
     "move_to_cohort",
     "profile_slug_for",
 ]
@@ -135,3 +138,17 @@ def cohort_lines() -> list[CohortLine]:
              .outerjoin(counts, counts.c.cohort_id == Cohort.id)
              .order_by(Cohort.starts_on.desc(), Cohort.name))
     return [CohortLine(cohort, int(members)) for cohort, members in db.session.execute(query)]
+
+
+def get_cohort(cohort_id: int) -> Cohort | None:
+    """Return the cohort with this id, if there is one."""
+    return db.session.get(Cohort, cohort_id)
+
+
+def membership_rows() -> Select[int, int, str, str, str]:
+    """Return (user_id, cohort_id, program_slug, profile_slug, name) for every member."""
+    return (select(CohortMember.user_id.label("user_id"),
+                   CohortMember.cohort_id.label("cohort_id"),
+                   Cohort.program_slug.label("program_slug"),
+                   Cohort.profile_slug.label("profile_slug"), Cohort.name.label("name"))
+            .join(Cohort, Cohort.id == CohortMember.cohort_id))

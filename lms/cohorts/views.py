@@ -52,7 +52,7 @@ def new_cohort() -> str | Response | tuple[str, int]:
         else:
             try:
                 cohort = create_cohort(form.name.data or "", program_slug, profile_slug,
-                                       form.starts_on.data, current_user)  # type: ignore[arg-type]
+                                       form.starts_on.data, current_user)
             except CohortError as error:
                 form.name.errors = [*form.name.errors, str(error)]
             else:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -368,3 +368,11 @@ def passed_modules(user_id: int, program_slug: str) -> dict[str, ModuleProgress]
         ModuleProgress.user_id == user_id, ModuleProgress.program_slug == program_slug,
         ModuleProgress.passed_at.is_not(None)))
     return {row.module_slug: row for row in rows}
+
+
+def enrol_many(rows: Sequence[tuple[int, str]], at: datetime) -> None:
+    """Enrol many new people at once, in one statement (a bulk invitation)."""
+    if rows:
+        db.session.execute(insert(Enrollment), [
+            {"user_id": user_id, "program_slug": slug, "enrolled_at": at}
+            for user_id, slug in rows])

@@ -64,7 +64,7 @@ def stacked_columns(chart_id: str, title: str, desc: str, columns: Sequence[str]
              f'fill="#4d5f66">{escape(unit.strip() or "total")} (highest {_number(peak)})</text>']
     for index, label in enumerate(columns):
         x = left + slot * index + slot * 0.18
-        y = top + plot_height
+        y = float(top + plot_height)
         for number, (_, values) in enumerate(series):
             size = plot_height * values[index] / peak
             if size:

@@ -9,7 +9,7 @@ from datetime import date
 from flask import current_app
 from markupsafe import Markup
 
-from lms.catalog.content import Catalog
+from lms.catalog.content import Catalog, Program
 from lms.practice.profile import activity_types
 from lms.reports import charts
 from lms.reports.services import (
@@ -86,7 +86,7 @@ def report_rows(kind: str, scope: Scope, today: date) -> tuple[list[str], list[l
               _hours(line.minutes)] for line in weekly_hours(scope, today)])
 
 
-def _programs(scope: Scope) -> list:  # type: ignore[type-arg]
+def _programs(scope: Scope) -> list[Program]:
     catalog = _catalog()
     if scope.program_slug:
         return [catalog.program(scope.program_slug)]

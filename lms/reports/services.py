@@ -14,17 +14,17 @@ from datetime import UTC, date, datetime, timedelta
 from html import unescape
 from pathlib import Path
 
-from flask import current_app
-from sqlalchemy import and_, case, func, select, text
+from sqlalchemy import Select, and_, case, func, select
 
-from lms.auth.models import Role, SupervisorAssignment, User
+from lms.auth.models import User
 from lms.catalog.content import Catalog, Program, Question, display_path
-from lms.certification.models import Certificate
-from lms.cohorts.models import Cohort, CohortMember
+from lms.catalog.services import get_catalog
+from lms.certification.figures import issued_since
+from lms.cohorts.services import membership_rows
 from lms.extensions import db
-from lms.learning.models import Enrollment
-from lms.practice.models import Decision, EntryState, PracticeDecision, PracticeEntry
-from lms.reports.sqltime import days_between, rank_at, week_start
+from lms.learning.figures import enrolment_rows, first_attempt_answer_counts
+from lms.practice import figures as practice_figures
+from lms.practice.figures import Turnaround, WaitingLoad
 from lms.reports.stages import (
     QUIET_DAYS,
     STAGE_LABELS,
@@ -33,6 +33,7 @@ from lms.reports.stages import (
     quiet_filter,
     trainee_rows,
 )
+from lms.sqltime import days_between, rank_at
 
 __all__ = [
     "STAGE_LABELS",
@@ -41,7 +42,7 @@ __all__ = [
     "Scope",
     "Stage",
     "SupervisorFigures",
-    "SupervisorLoad",
+    "WaitingLoad",
     "Timing",
     "Turnaround",
     "WeekHours",
@@ -60,7 +61,7 @@ __all__ = [
 
 
 def _catalog() -> Catalog:
-    return current_app.extensions["lantern.catalog"]
+    return get_catalog()
 
 
 def stage_counts(scope: Scope, today: date) -> dict[Stage, int]:
@@ -181,68 +182,24 @@ def time_to_certificate(scope: Scope, today: date) -> Timing:
                   by_position.get((total * 9 + 9) // 10))
 
 
-@dataclass(frozen=True)
-class Turnaround:
-    """One supervisor's decisions: how many, median hours to decide, share returned."""
-
-    supervisor_id: int
-    name: str
-    decisions: int
-    median_hours: float | None
-    returned_share: float
-
-
-def _scoped_trainees(scope: Scope):  # type: ignore[no-untyped-def]
+def _scoped_trainees(scope: Scope) -> Select[int] | None:
     """Return a select of trainee ids in scope, or None for everyone."""
     if scope.cohort_id is None and scope.program_slug is None:
         return None
-    query = select(CohortMember.user_id)
-    if scope.cohort_id is not None:
-        query = query.where(CohortMember.cohort_id == scope.cohort_id)
+    enrolment = enrolment_rows().subquery("scoped")
+    query = select(enrolment.c.user_id)
     if scope.program_slug is not None:
-        query = select(Enrollment.user_id).where(Enrollment.program_slug == scope.program_slug)
-        if scope.cohort_id is not None:
-            query = query.where(Enrollment.user_id.in_(
-                select(CohortMember.user_id).where(CohortMember.cohort_id == scope.cohort_id)))
+        query = query.where(enrolment.c.program_slug == scope.program_slug)
+    if scope.cohort_id is not None:
+        member = membership_rows().subquery("scoped_member")
+        query = query.where(enrolment.c.user_id.in_(
+            select(member.c.user_id).where(member.c.cohort_id == scope.cohort_id)))
     return query
 
 
 def turnaround(scope: Scope) -> list[Turnaround]:
-    """Return each supervisor's median hours from submission to decision and share returned.
-
-    Only the decision on an entry's latest submission has its submission time on the entry,
-    so the median uses those; the returned share counts every decision.
-    """
-    trainees = _scoped_trainees(scope)
-    hours = (days_between(PracticeEntry.submitted_at, PracticeDecision.decided_at) * 24)
-    timed = (select(PracticeDecision.supervisor_id, hours.label("hours"),
-                    func.row_number().over(partition_by=PracticeDecision.supervisor_id,
-                                           order_by=hours).label("position"),
-                    func.count().over(partition_by=PracticeDecision.supervisor_id)
-                    .label("total"))
-             .join(PracticeEntry, PracticeEntry.id == PracticeDecision.entry_id)
-             .where(PracticeDecision.submission == PracticeEntry.submissions))
-    counts = (select(PracticeDecision.supervisor_id, func.count().label("decisions"),
-                     func.sum(case((PracticeDecision.decision == Decision.RETURN, 1), else_=0))
-                     .label("returned"))
-              .join(PracticeEntry, PracticeEntry.id == PracticeDecision.entry_id)
-              .group_by(PracticeDecision.supervisor_id))
-    if trainees is not None:
-        timed = timed.where(PracticeEntry.trainee_id.in_(trainees))
-        counts = counts.where(PracticeEntry.trainee_id.in_(trainees))
-    ranked = timed.subquery("timed")
-    medians = (select(ranked.c.supervisor_id, ranked.c.hours)
-               .where(ranked.c.position == rank_at(ranked.c.total, 1, 2)).subquery("medians"))
-    totals = counts.subquery("totals")
-    query = (select(totals.c.supervisor_id, User.display_name, User.email, totals.c.decisions,
-                    totals.c.returned, medians.c.hours)
-             .join(User, User.id == totals.c.supervisor_id)
-             .outerjoin(medians, medians.c.supervisor_id == totals.c.supervisor_id)
-             .order_by(User.display_name, User.email))
-    return [Turnaround(row.supervisor_id, row.display_name or row.email, int(row.decisions),
-                       max(float(row.hours), 0.0) if row.hours is not None else None,
-                       int(row.returned or 0) / int(row.decisions))
-            for row in db.session.execute(query)]
+    """Return each supervisor's decisions, median hours to decide and share returned."""
+    return practice_figures.turnaround(_scoped_trainees(scope))
 
 
 @dataclass(frozen=True)
@@ -258,22 +215,20 @@ class WeekHours:
 def weekly_hours(scope: Scope, today: date, weeks: int = 12) -> list[WeekHours]:
     """Return approved practice minutes by cohort, week and activity type, oldest week first."""
     first = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
-    week = week_start(PracticeEntry.practice_date).label("week")
-    query = (select(Cohort.name, week, PracticeEntry.activity,
-                    func.sum(PracticeEntry.minutes))
-             .join(CohortMember, CohortMember.user_id == PracticeEntry.trainee_id)
-             .join(Cohort, Cohort.id == CohortMember.cohort_id)
-             .where(PracticeEntry.state == EntryState.APPROVED,
-                    PracticeEntry.practice_date >= first)
-             .group_by(Cohort.name, week, PracticeEntry.activity)
-             .order_by(week, Cohort.name, PracticeEntry.activity))
+    rows = practice_figures.weekly_minute_rows(first).subquery("weekly")
+    member = membership_rows().subquery("member")
+    minutes = func.sum(rows.c.minutes)
+    query = (select(member.c.name, rows.c.week, rows.c.activity, minutes)
+             .join(member, member.c.user_id == rows.c.trainee_id)
+             .group_by(member.c.name, rows.c.week, rows.c.activity)
+             .order_by(rows.c.week, member.c.name, rows.c.activity))
     if scope.cohort_id is not None:
-        query = query.where(CohortMember.cohort_id == scope.cohort_id)
+        query = query.where(member.c.cohort_id == scope.cohort_id)
     if scope.program_slug is not None:
-        query = query.where(PracticeEntry.program_slug == scope.program_slug)
-    return [WeekHours(name, day if isinstance(day, date) else date.fromisoformat(day),
-                      activity, int(minutes or 0))
-            for name, day, activity, minutes in db.session.execute(query)]
+        query = query.where(rows.c.program_slug == scope.program_slug)
+    return [WeekHours(str(name), day if isinstance(day, date) else date.fromisoformat(day),
+                      str(activity), int(total or 0))
+            for name, day, activity, total in db.session.execute(query)]
 
 
 @dataclass(frozen=True)
@@ -294,30 +249,14 @@ class ItemLine:
         return self.first_time_right / self.answered if self.answered else 0.0
 
 
-_ITEM_SQL = {
-    "sqlite": "SELECT a.module_slug, j.key, j.value, count(*) FROM quiz_attempt AS a, "
-              "json_each(a.answers) AS j WHERE a.number = 1 AND a.submitted_at IS NOT NULL "
-              "AND a.program_slug = :program {scope} GROUP BY a.module_slug, j.key, j.value",
-    "postgresql": "SELECT a.module_slug, j.key, j.value::text, count(*) FROM quiz_attempt AS a, "
-                  "json_each(a.answers) AS j WHERE a.number = 1 AND a.submitted_at IS NOT NULL "
-                  "AND a.program_slug = :program {scope} "
-                  "GROUP BY a.module_slug, j.key, j.value::text",
-}
-
-
 def item_analysis(program: Program, scope: Scope) -> list[ItemLine]:
     """Return every question of the program with first-attempt results, hardest first."""
-    where = ""
-    params: dict[str, object] = {"program": program.slug}
-    if scope.cohort_id is not None:
-        where = "AND a.user_id IN (SELECT user_id FROM cohort_member WHERE cohort_id = :cohort)"
-        params["cohort"] = scope.cohort_id
-    sql = _ITEM_SQL[db.session.get_bind().dialect.name].format(scope=where)
     tallies: dict[tuple[str, str], dict[frozenset[str], int]] = defaultdict(dict)
-    for module_slug, question_key, chosen, count in db.session.execute(text(sql), params):
-        picked = frozenset(json.loads(chosen) if isinstance(chosen, str) else chosen)
+    for module_slug, question_key, chosen, count in first_attempt_answer_counts(
+            program.slug, _scoped_trainees(scope)):
+        picked = frozenset(json.loads(chosen))
         bucket = tallies[(module_slug, question_key)]
-        bucket[picked] = bucket.get(picked, 0) + int(count)
+        bucket[picked] = bucket.get(picked, 0) + count
     lines = []
     for module in program.modules:
         for question in module.questions:
@@ -349,37 +288,14 @@ def _choice_text(question: Question, key: str) -> str:
     return unescape(re.sub(r"<[^>]+>", "", choice.html)).strip()
 
 
-@dataclass(frozen=True)
-class SupervisorLoad:
-    """Entries waiting for one supervisor, and since when the oldest has waited."""
-
-    supervisor_id: int
-    name: str
-    waiting: int
-    oldest: datetime | None
-
-
-def supervisor_loads(supervisor_id: int | None = None) -> list[SupervisorLoad]:
-    """Return entries waiting per supervisor (an entry waits for each assigned supervisor)."""
-    query = (select(SupervisorAssignment.supervisor_id, User.display_name, User.email,
-                    func.count(PracticeEntry.id), func.min(PracticeEntry.submitted_at))
-             .join(User, User.id == SupervisorAssignment.supervisor_id)
-             .join(PracticeEntry, and_(PracticeEntry.trainee_id == SupervisorAssignment.trainee_id,
-                                       PracticeEntry.state == EntryState.SUBMITTED))
-             .where(User.role == Role.SUPERVISOR, User.is_active)
-             .group_by(SupervisorAssignment.supervisor_id, User.display_name, User.email)
-             .order_by(func.min(PracticeEntry.submitted_at)))
-    if supervisor_id is not None:
-        query = query.where(SupervisorAssignment.supervisor_id == supervisor_id)
-    return [SupervisorLoad(sid, name or email, int(count), _aware(oldest))
-            for sid, name, email, count, oldest in db.session.execute(query)]
+def supervisor_loads(supervisor_id: int | None = None) -> list[WaitingLoad]:
+    """Return entries waiting per supervisor, longest wait first."""
+    return practice_figures.waiting_by_supervisor(supervisor_id)
 
 
 def certificates_this_month(today: date) -> int:
     """Return how many certificates were issued since the first of this month."""
-    query = (select(func.count()).select_from(Certificate)
-             .where(Certificate.issued_on >= today.replace(day=1)))
-    return int(db.session.scalar(query) or 0)
+    return issued_since(today.replace(day=1))
 
 
 @dataclass(frozen=True)

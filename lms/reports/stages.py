@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
-    Date,
+    ColumnElement,
     Select,
     String,
     Subquery,
@@ -26,24 +26,22 @@ from sqlalchemy import (
     union_all,
 )
 
-from lms.auth.models import Role, SupervisorAssignment, User
+from lms.auth.assignments import trainee_ids_of
+from lms.auth.models import Role, User
 from lms.catalog.content import Catalog
-from lms.certification.models import Certificate, CertificateStatus
-from lms.cohorts.models import Cohort, CohortMember
-from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
-from lms.practice.models import (
-    CompetencyObservation,
-    EntryState,
-    PracticeEntry,
-    SessionAttendee,
-    SupervisionSession,
+from lms.certification.figures import certificate_rows
+from lms.cohorts.services import membership_rows
+from lms.learning.figures import enrolment_rows, last_learning_steps, passed_module_rows
+from lms.practice.figures import (
+    approved_minute_rows,
+    last_practice_steps,
+    observed_competency_rows,
+    supervision_minute_rows,
 )
 from lms.reports import requirements
 
 EXPIRY_WINDOW_DAYS = 90
 QUIET_DAYS = 30
-#: Stands in for "never expires" so one comparison covers every active certificate.
-FAR_FUTURE = date(9999, 12, 31)
 
 
 class Stage(enum.StrEnum):
@@ -82,23 +80,22 @@ class Scope:
 
 def _enrolments(scope: Scope) -> Subquery:
     """Return one row per trainee enrolment with the profile it works toward."""
-    profile = case((Cohort.program_slug == Enrollment.program_slug, Cohort.profile_slug),
+    enrolment = enrolment_rows().subquery("enrolled")
+    member = membership_rows().subquery("member")
+    profile = case((member.c.program_slug == enrolment.c.program_slug, member.c.profile_slug),
                    else_=literal("default", String()))
-    query = (select(Enrollment.user_id, Enrollment.program_slug, profile.label("profile"),
-                    CohortMember.cohort_id, User.password_hash.is_not(None).label("joined"),
+    query = (select(enrolment.c.user_id, enrolment.c.program_slug, profile.label("profile"),
+                    member.c.cohort_id, User.password_hash.is_not(None).label("joined"),
                     User.created_at, User.joined_at)
-             .join(User, User.id == Enrollment.user_id)
-             .outerjoin(CohortMember, CohortMember.user_id == Enrollment.user_id)
-             .outerjoin(Cohort, Cohort.id == CohortMember.cohort_id)
+             .join(User, User.id == enrolment.c.user_id)
+             .outerjoin(member, member.c.user_id == enrolment.c.user_id)
              .where(User.role == Role.TRAINEE, User.is_active))
     if scope.cohort_id is not None:
-        query = query.where(CohortMember.cohort_id == scope.cohort_id)
+        query = query.where(member.c.cohort_id == scope.cohort_id)
     if scope.program_slug is not None:
-        query = query.where(Enrollment.program_slug == scope.program_slug)
+        query = query.where(enrolment.c.program_slug == scope.program_slug)
     if scope.supervisor_id is not None:
-        query = query.where(Enrollment.user_id.in_(
-            select(SupervisorAssignment.trainee_id)
-            .where(SupervisorAssignment.supervisor_id == scope.supervisor_id)))
+        query = query.where(enrolment.c.user_id.in_(trainee_ids_of(scope.supervisor_id)))
     return query.subquery("enrolment")
 
 
@@ -111,18 +108,14 @@ def trainee_rows(catalog: Catalog, scope: Scope, today: date) -> Subquery:
     req_competency = requirements.competency_table(catalog)
     counting = requirements.counting_table(catalog)
 
-    modules = (select(ModuleProgress.user_id, ModuleProgress.program_slug,
-                      req_module.c.profile, func.count().label("passed"))
-               .join(req_module, and_(req_module.c.program == ModuleProgress.program_slug,
-                                      req_module.c.module == ModuleProgress.module_slug))
-               .where(ModuleProgress.passed_at.is_not(None))
-               .group_by(ModuleProgress.user_id, ModuleProgress.program_slug,
+    passed_rows = passed_module_rows().subquery("passed_rows")
+    modules = (select(passed_rows.c.user_id, passed_rows.c.program_slug, req_module.c.profile,
+                      func.count().label("passed"))
+               .join(req_module, and_(req_module.c.program == passed_rows.c.program_slug,
+                                      req_module.c.module == passed_rows.c.module_slug))
+               .group_by(passed_rows.c.user_id, passed_rows.c.program_slug,
                          req_module.c.profile).subquery("modules"))
-    by_activity = (select(PracticeEntry.trainee_id, PracticeEntry.program_slug,
-                          PracticeEntry.activity, func.sum(PracticeEntry.minutes).label("minutes"))
-                   .where(PracticeEntry.state == EntryState.APPROVED)
-                   .group_by(PracticeEntry.trainee_id, PracticeEntry.program_slug,
-                             PracticeEntry.activity).subquery("by_activity"))
+    by_activity = approved_minute_rows().subquery("by_activity")
     counted = (select(by_activity.c.trainee_id, by_activity.c.program_slug,
                       func.sum(by_activity.c.minutes).label("minutes"))
                .join(counting, and_(counting.c.program == by_activity.c.program_slug,
@@ -136,13 +129,8 @@ def trainee_rows(catalog: Catalog, scope: Scope, today: date) -> Subquery:
                 .where(by_activity.c.minutes >= req_activity.c.minutes)
                 .group_by(by_activity.c.trainee_id, by_activity.c.program_slug,
                           req_activity.c.profile).subquery("minimums"))
-    supervision = (select(SessionAttendee.trainee_id,
-                          func.sum(SupervisionSession.minutes).label("minutes"))
-                   .join(SupervisionSession, SupervisionSession.id == SessionAttendee.session_id)
-                   .group_by(SessionAttendee.trainee_id).subquery("supervision"))
-    observed = (select(CompetencyObservation.trainee_id, CompetencyObservation.program_slug,
-                       CompetencyObservation.competency)
-                .where(CompetencyObservation.competent.is_(True)).distinct().subquery("observed"))
+    supervision = supervision_minute_rows().subquery("supervision")
+    observed = observed_competency_rows().subquery("observed")
     competencies = (select(observed.c.trainee_id, observed.c.program_slug,
                            req_competency.c.profile, func.count().label("observed"))
                     .join(req_competency, and_(
@@ -150,16 +138,7 @@ def trainee_rows(catalog: Catalog, scope: Scope, today: date) -> Subquery:
                         req_competency.c.competency == observed.c.competency))
                     .group_by(observed.c.trainee_id, observed.c.program_slug,
                               req_competency.c.profile).subquery("competencies"))
-    certificates = (select(Certificate.user_id, Certificate.program_slug,
-                           func.count().label("issued"),
-                           func.min(Certificate.issued_on).label("first_issued"),
-                           func.max(case((Certificate.status == CertificateStatus.ACTIVE, 1),
-                                         else_=0)).label("active"),
-                           func.max(case((Certificate.status == CertificateStatus.ACTIVE,
-                                          func.coalesce(Certificate.expires_on, FAR_FUTURE))),
-                                    type_=Date).label("expires_on"))
-                    .group_by(Certificate.user_id, Certificate.program_slug)
-                    .subquery("certificates"))
+    certificates = certificate_rows().subquery("certificates")
     activity = _last_activity()
 
     passed = func.coalesce(modules.c.passed, 0)
@@ -215,15 +194,7 @@ def trainee_rows(catalog: Catalog, scope: Scope, today: date) -> Subquery:
 
 def _last_activity() -> Subquery:
     """Return each trainee's latest step: a module read or passed, a quiz, or practice."""
-    steps = union_all(
-        select(ModuleProgress.user_id.label("user_id"),
-               func.max(func.coalesce(ModuleProgress.passed_at, ModuleProgress.read_at))
-               .label("at")).group_by(ModuleProgress.user_id),
-        select(QuizAttempt.user_id, func.max(QuizAttempt.started_at))
-        .group_by(QuizAttempt.user_id),
-        select(PracticeEntry.trainee_id, func.max(PracticeEntry.updated_at))
-        .group_by(PracticeEntry.trainee_id),
-    ).subquery("steps")
+    steps = union_all(last_learning_steps(), last_practice_steps()).subquery("steps")
     return (select(steps.c.user_id, func.max(steps.c.at).label("last_at"))
             .group_by(steps.c.user_id).subquery("activity"))
 
@@ -233,7 +204,7 @@ def stage_counts_query(rows: Subquery) -> Select:
     return select(rows.c.stage, func.count()).group_by(rows.c.stage)
 
 
-def quiet_filter(rows: Subquery, now: datetime) -> list:  # type: ignore[type-arg]
+def quiet_filter(rows: Subquery, now: datetime) -> list[ColumnElement[bool]]:
     """Return conditions for 'no activity for 30 days' among joined, uncertified trainees."""
     return [rows.c.stage.in_([Stage.NOT_STARTED.value, Stage.LEARNING.value,
                               Stage.PRACTISING.value, Stage.ELIGIBLE.value]),

@@ -10,12 +10,10 @@ from werkzeug.wrappers import Response
 from lms.auth.models import Role
 from lms.auth.roles import role_required
 from lms.catalog.services import get_catalog
-from lms.cohorts.models import Cohort
-from lms.cohorts.services import cohort_lines
-from lms.extensions import db
+from lms.cohorts.services import Cohort, cohort_lines, get_cohort
+from lms.csvfile import csv_response, csv_text
 from lms.ids import parse_id, requested_page
 from lms.models import utcnow
-from lms.reports.csvfile import csv_response, csv_text
 from lms.reports.pages import REPORTS, build_report, report_rows
 from lms.reports.services import STAGE_LABELS, Scope, Stage, trainee_list
 
@@ -27,7 +25,7 @@ PAGE_SIZE = 50
 def _scope() -> tuple[Scope, Cohort | None]:
     """Read the cohort and program filters; unknown values are ignored, not an error."""
     cohort_id = parse_id(request.args.get("cohort", ""))
-    cohort = db.session.get(Cohort, cohort_id) if cohort_id else None
+    cohort = get_cohort(cohort_id) if cohort_id else None
     program = request.args.get("program", "")
     program_slug = program if program in get_catalog().programs else None
     if cohort is not None:

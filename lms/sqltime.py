@@ -1,4 +1,4 @@
-"""Date arithmetic that SQLite and PostgreSQL spell differently, chosen by the bound dialect."""
+"""Date arithmetic that SQLite and PostgreSQL spell differently, compiled for the bound dialect."""
 
 from __future__ import annotations
 
