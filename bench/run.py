@@ -37,7 +37,7 @@ class Target:
 
     name: str
     path: str  # may hold {code} (a certificate code) or {found} (the matched rule)
-    role: str | None  # who is signed in: "trainee", "supervisor" or None
+    role: str | None  # who is signed in: "trainee", "supervisor", "admin" or None
     rules: tuple[str, ...]  # url_map rules (converters written <>) that serve it
     min_ratio: float | None = None  # budget: at least this share of the bare app's requests/s
     scale: bool = False  # compared at 100 and 100,000 trainees by --scale
@@ -51,6 +51,11 @@ TARGETS = (
            ("/programs/<>/<>",), min_ratio=1 / 3),
     Target("trainee dashboard", "/", "trainee", ("/",), scale=True),
     Target("supervisor queue", "/supervision/queue", "supervisor", ("/supervision/queue",),
+           scale=True),
+    Target("supervisor home", "/", "supervisor", ("/",), scale=True),
+    Target("admin home", "/admin", "admin", ("/admin",), scale=True),
+    Target("reports", "/admin/reports", "admin", ("/admin/reports",), scale=True),
+    Target("reports, one cohort", "/admin/reports?cohort=1", "admin", ("/admin/reports",),
            scale=True),
     Target("sign-in page", "/sign-in", None, ("/sign-in",)),
     # Not a budget: the ceiling for any signed-in page on this stack (bench/floor.py).
@@ -143,7 +148,7 @@ def main_run(args: argparse.Namespace, work: Path, results: dict[str, Any]) -> D
         bare.wait("/")
         lantern.wait("/sign-in")
         cookies = {role: lantern.sign_in(seed["logins"][role], seed["password"])
-                   for role in ("trainee", "supervisor")}
+                   for role in ("trainee", "supervisor", "admin")}
         print("Loading the bare app ...", flush=True)
         bare_before = load_target(bare, "/", None, args)
         for target in TARGETS:
@@ -198,7 +203,7 @@ def scale_run(args: argparse.Namespace, work: Path, small: Database,
         for server in servers.values():
             server.wait("/sign-in")
         cookies = {size: {role: server.sign_in(small.seed["logins"][role], small.seed["password"])
-                          for role in ("trainee", "supervisor")}
+                          for role in ("trainee", "supervisor", "admin")}
                    for size, server in servers.items()}
         for name, (path, why) in paths.items():
             row: dict[str, Any] = {"name": name, "path": path, "note": why}

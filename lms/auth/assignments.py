@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 
 from lms.auth.models import SupervisorAssignment, User
 from lms.extensions import db
@@ -30,7 +30,7 @@ def trainees_of(supervisor_id: int) -> list[User]:
     return list(db.session.scalars(query))
 
 
-def trainee_ids_of(supervisor_id: int) -> Select[int]:
+def trainee_ids_of(supervisor_id: int | ColumnElement[int]) -> Select[int]:
     """Return a select of the trainee ids assigned to a supervisor, to filter other queries."""
     return select(SupervisorAssignment.trainee_id).where(
         SupervisorAssignment.supervisor_id == supervisor_id)

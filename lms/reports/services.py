@@ -31,6 +31,7 @@ from lms.reports.stages import (
     Scope,
     Stage,
     quiet_filter,
+    row_params,
     trainee_rows,
 )
 from lms.sqltime import days_between, rank_at
@@ -66,17 +67,19 @@ def _catalog() -> Catalog:
 
 def stage_counts(scope: Scope, today: date) -> dict[Stage, int]:
     """Return how many trainee enrolments are in each stage (every stage, zeros included)."""
-    rows = trainee_rows(_catalog(), scope, today)
+    rows = trainee_rows(_catalog(), scope)
+    params = row_params(scope, today)
     query = select(rows.c.stage, func.count()).group_by(rows.c.stage)
-    found = {stage: count for stage, count in db.session.execute(query)}
+    found = {stage: count for stage, count in db.session.execute(query, params)}
     return {stage: int(found.get(stage.value, 0)) for stage in Stage}
 
 
 def quiet_count(scope: Scope, now: datetime) -> int:
     """Return how many trainees on the way to a certificate did nothing for 30 days."""
-    rows = trainee_rows(_catalog(), scope, now.date())
+    rows = trainee_rows(_catalog(), scope)
+    params = row_params(scope, now.date())
     query = select(func.count()).select_from(rows).where(*quiet_filter(rows, now))
-    return int(db.session.scalar(query) or 0)
+    return int(db.session.scalar(query, params) or 0)
 
 
 @dataclass(frozen=True)
@@ -97,19 +100,21 @@ class TraineeLine:
 def trainee_list(scope: Scope, now: datetime, stage: Stage | None = None, quiet: bool = False,
                  page: int = 1, per_page: int = 50) -> tuple[list[TraineeLine], int]:
     """Return one page of trainees (by name) in a stage or quiet, and how many there are."""
-    rows = trainee_rows(_catalog(), scope, now.date())
+    rows = trainee_rows(_catalog(), scope)
+    params = row_params(scope, now.date())
     conditions = []
     if stage is not None:
         conditions.append(rows.c.stage == stage.value)
     if quiet:
         conditions.extend(quiet_filter(rows, now))
-    total = int(db.session.scalar(select(func.count()).select_from(rows).where(*conditions))
+    total = int(db.session.scalar(select(func.count()).select_from(rows).where(*conditions),
+                                  params)
                 or 0)
     query = (select(rows, User.display_name, User.email).join(User, User.id == rows.c.user_id)
              .where(*conditions).order_by(User.display_name, User.email, rows.c.program_slug)
              .limit(per_page).offset((page - 1) * per_page))
     lines = []
-    for row in db.session.execute(query).mappings():
+    for row in db.session.execute(query, params).mappings():
         lines.append(TraineeLine(
             row["user_id"], row["display_name"] or row["email"], row["program_slug"],
             Stage(row["stage"]), int(row["modules_passed"]), int(row["modules_needed"]),
@@ -128,9 +133,11 @@ def _aware(value: datetime | str | None) -> datetime | None:
 
 @dataclass(frozen=True)
 class Funnel:
-    """Invited → every module passed → practice hours met → certified."""
+    """Invited → joined → a first quiz passed → every module passed → practice met → certified."""
 
     invited: int
+    joined: int
+    first_quiz: int
     modules_done: int
     practice_met: int
     certified: int
@@ -138,21 +145,26 @@ class Funnel:
     @property
     def steps(self) -> list[tuple[str, int]]:
         """Return each step's label and count, in order."""
-        return [("Invited", self.invited), ("Every module passed", self.modules_done),
+        return [("Invited", self.invited), ("Joined", self.joined),
+                ("Passed a first quiz", self.first_quiz),
+                ("Every module passed", self.modules_done),
                 ("Practice hours met", self.practice_met), ("Certified", self.certified)]
 
 
 def funnel(scope: Scope, today: date) -> Funnel:
     """Return the completion funnel, each step counting those who also passed the one before."""
-    rows = trainee_rows(_catalog(), scope, today)
+    rows = trainee_rows(_catalog(), scope)
+    params = row_params(scope, today)
     done = rows.c.modules_done
     practice = rows.c.practice_met
     certified = rows.c.certificates > 0
-    query = select(func.count(), func.sum(case((done, 1), else_=0)),
+    query = select(func.count(), func.sum(case((rows.c.joined, 1), else_=0)),
+                   func.sum(case((rows.c.modules_passed > 0, 1), else_=0)),
+                   func.sum(case((done, 1), else_=0)),
                    func.sum(case((and_(done, practice), 1), else_=0)),
                    func.sum(case((certified, 1), else_=0))).select_from(rows)
-    invited, modules, met, issued = db.session.execute(query).one()
-    return Funnel(int(invited or 0), int(modules or 0), int(met or 0), int(issued or 0))
+    counts = [int(value or 0) for value in db.session.execute(query, params).one()]
+    return Funnel(*counts)
 
 
 @dataclass(frozen=True)
@@ -166,14 +178,15 @@ class Timing:
 
 def time_to_certificate(scope: Scope, today: date) -> Timing:
     """Return the median and 90th-percentile days from invitation to first certificate."""
-    rows = trainee_rows(_catalog(), scope, today)
+    rows = trainee_rows(_catalog(), scope)
+    params = row_params(scope, today)
     days = days_between(rows.c.created_at, rows.c.first_issued).label("days")
     ranked = (select(days, func.row_number().over(order_by=days).label("position"),
                      func.count().over().label("total"))
               .where(rows.c.first_issued.is_not(None)).subquery("ranked"))
     query = select(ranked.c.position, ranked.c.total, ranked.c.days).where(
         ranked.c.position.in_([rank_at(ranked.c.total, 1, 2), rank_at(ranked.c.total, 9, 10)]))
-    found = db.session.execute(query).all()
+    found = db.session.execute(query, params).all()
     if not found:
         return Timing(0, None, None)
     total = int(found[0].total)

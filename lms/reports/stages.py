@@ -11,13 +11,17 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
+    Integer,
     Select,
     String,
     Subquery,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -78,6 +82,19 @@ class Scope:
     supervisor_id: int | None = None
 
 
+def row_params(scope: Scope, today: date) -> dict[str, object]:
+    """Return the values to execute a trainee_rows query with, for a scope and a day."""
+    params: dict[str, object] = {"today": today,
+                                 "expiring_by": today + timedelta(days=EXPIRY_WINDOW_DAYS)}
+    if scope.cohort_id is not None:
+        params["cohort_id"] = scope.cohort_id
+    if scope.program_slug is not None:
+        params["program_slug"] = scope.program_slug
+    if scope.supervisor_id is not None:
+        params["supervisor_id"] = scope.supervisor_id
+    return params
+
+
 def _enrolments(scope: Scope) -> Subquery:
     """Return one row per trainee enrolment with the profile it works toward."""
     enrolment = enrolment_rows().subquery("enrolled")
@@ -91,16 +108,29 @@ def _enrolments(scope: Scope) -> Subquery:
              .outerjoin(member, member.c.user_id == enrolment.c.user_id)
              .where(User.role == Role.TRAINEE, User.is_active))
     if scope.cohort_id is not None:
-        query = query.where(member.c.cohort_id == scope.cohort_id)
+        query = query.where(member.c.cohort_id == bindparam("cohort_id", type_=Integer()))
     if scope.program_slug is not None:
-        query = query.where(enrolment.c.program_slug == scope.program_slug)
+        query = query.where(enrolment.c.program_slug == bindparam("program_slug",
+                                                                  type_=String()))
     if scope.supervisor_id is not None:
-        query = query.where(enrolment.c.user_id.in_(trainee_ids_of(scope.supervisor_id)))
+        query = query.where(enrolment.c.user_id.in_(
+            trainee_ids_of(bindparam("supervisor_id", type_=Integer()))))
     return query.subquery("enrolment")
 
 
-def trainee_rows(catalog: Catalog, scope: Scope, today: date) -> Subquery:
-    """Return per-enrolment facts and the stage, as a subquery to count or list."""
+def trainee_rows(catalog: Catalog, scope: Scope) -> Subquery:
+    """Return per-enrolment facts and the stage, as a subquery to count or list.
+
+    Execute it with row_params(scope, today). Building this expression costs far more than
+    running it on a small program, so one is built per catalog and kind of scope, and kept.
+    """
+    return _trainee_rows(catalog, scope.cohort_id is not None, scope.program_slug is not None,
+                         scope.supervisor_id is not None)
+
+
+@lru_cache(maxsize=32)
+def _trainee_rows(catalog: Catalog, cohort: bool, program: bool, supervisor: bool) -> Subquery:
+    scope = Scope(1 if cohort else None, "" if program else None, 1 if supervisor else None)
     enrolment = _enrolments(scope)
     req = requirements.profile_table(catalog)
     req_module = requirements.module_table(catalog)
@@ -151,9 +181,10 @@ def trainee_rows(catalog: Catalog, scope: Scope, today: date) -> Subquery:
                     func.coalesce(competencies.c.observed, 0) >= req.c.competencies)
     expires_on = certificates.c.expires_on
     stage = case(
-        (and_(certificates.c.active == 1, expires_on <= today), Stage.EXPIRED.value),
+        (and_(certificates.c.active == 1, expires_on <= bindparam("today", type_=Date())),
+         Stage.EXPIRED.value),
         (and_(certificates.c.active == 1,
-              expires_on <= today + timedelta(days=EXPIRY_WINDOW_DAYS)), Stage.EXPIRING.value),
+              expires_on <= bindparam("expiring_by", type_=Date())), Stage.EXPIRING.value),
         (certificates.c.active == 1, Stage.CERTIFIED.value),
         (enrolment.c.joined.is_(False), Stage.INVITED.value),
         (activity.c.last_at.is_(None), Stage.NOT_STARTED.value),
@@ -162,7 +193,7 @@ def trainee_rows(catalog: Catalog, scope: Scope, today: date) -> Subquery:
         else_=Stage.ELIGIBLE.value)
     query = (select(enrolment.c.user_id, enrolment.c.program_slug, enrolment.c.profile,
                     enrolment.c.cohort_id, enrolment.c.created_at, enrolment.c.joined_at,
-                    stage.label("stage"), passed.label("modules_passed"),
+                    stage.label("stage"), enrolment.c.joined, passed.label("modules_passed"),
                     req.c.modules.label("modules_needed"), minutes.label("counted_minutes"),
                     req.c.minutes.label("minutes_needed"),
                     modules_done.label("modules_done"), and_(modules_done, practice_met)

@@ -64,7 +64,8 @@ def test_funnel_and_timing_follow_a_cohort(app_ctx):
     pass_every_module(ids[0])
     make_certificate(ids[1])
     result = funnel(Scope(cohort_id=cohort.id), date.today())
-    assert (result.invited, result.modules_done, result.certified) == (3, 1, 1)
+    assert (result.invited, result.joined, result.first_quiz, result.modules_done,
+            result.certified) == (3, 3, 1, 1, 1)
     timing = time_to_certificate(Scope(cohort_id=cohort.id), date.today())
     assert timing.count == 1
     assert timing.median_days is not None and timing.median_days < 1
