@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -80,10 +80,9 @@ def _preview(token: str, error: str | None = None, status: int = 200) -> tuple[s
     batch = find_batch(token)
     pages = max(math.ceil(batch.problem_count / PROBLEMS_PER_PAGE), 1)
     page = min(requested_page(), pages)
-    mail = current_app.config.get("LMS_MAIL_URL", "none") not in (None, "", "none")
     return render_template("cohorts/preview.html", batch=batch, problems=problem_rows(batch, page),
                            page=page, pages=pages, cohorts=cohort_counts(batch), error=error,
-                           mail=mail, **_limits()), status
+                           **_limits()), status
 
 
 @bp.get("/import/<token>")
@@ -126,8 +125,7 @@ def imported(token: str) -> str | tuple[str, int]:
         return render_template("cohorts/gone.html", reason=str(error)), 410
     if batch.confirmed_at is None:
         return _preview(token)
-    mail = current_app.config.get("LMS_MAIL_URL", "none") not in (None, "", "none")
-    return render_template("cohorts/imported.html", batch=batch, mail=mail)
+    return render_template("cohorts/imported.html", batch=batch)
 
 
 @bp.get("/import/<token>/links.csv")

@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 WIDTH = 560
 ROW = 26
-LABEL = 200
+LABEL = 250
 SERIES_FILLS = ("#2b5f75", "#c2762e", "#5b8a3c", "#7a4f9a", "#a23b48", "#3d7f7a")
 
 
@@ -34,9 +34,9 @@ def bars(chart_id: str, title: str, desc: str, rows: Sequence[tuple[str, float]]
     for index, (label, value) in enumerate(rows):
         y = 4 + index * ROW
         length = plot * value / peak
-        short = label if len(label) <= 30 else label[:29] + "…"
+        short = label if len(label) <= 34 else label[:33] + "…"
         parts.append(f'<text class="chart-tick" x="{LABEL - 6}" y="{y + 16}" text-anchor="end" '
-                     f'font-size="12" fill="#4d5f66">{escape(short)}</text>')
+                     f'font-size="11" fill="#4d5f66">{escape(short)}</text>')
         parts.append(f'<rect class="chart-bar" x="{LABEL}" y="{y + 3}" width="{length:.1f}" '
                      f'height="{ROW - 8}" fill="#2b5f75" rx="2"/>')
         parts.append(f'<text class="chart-value" x="{LABEL + length + 4:.1f}" y="{y + 16}" '
