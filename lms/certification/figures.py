@@ -15,14 +15,15 @@ __all__ = ["FAR_FUTURE", "certificate_rows", "issued_since"]
 FAR_FUTURE = date(9999, 12, 31)
 
 
-def certificate_rows() -> Select[int, str, int, date, int, date]:
+def certificate_rows(user_ids: Select[int] | None = None
+                     ) -> Select[int, str, int, date, int, date]:
     """Return (user_id, program_slug, issued, first_issued, active, expires_on) per enrolment.
 
     `active` is 1 when a certificate is active (expired or not); `expires_on` is its expiry
     date, FAR_FUTURE when it never expires, NULL when none is active.
     """
     is_active = Certificate.status == CertificateStatus.ACTIVE
-    return (select(Certificate.user_id.label("user_id"),
+    query = (select(Certificate.user_id.label("user_id"),
                    Certificate.program_slug.label("program_slug"),
                    func.count().label("issued"),
                    func.min(Certificate.issued_on).label("first_issued"),
@@ -30,6 +31,7 @@ def certificate_rows() -> Select[int, str, int, date, int, date]:
                    func.max(case((is_active, func.coalesce(Certificate.expires_on, FAR_FUTURE))),
                             type_=Date).label("expires_on"))
             .group_by(Certificate.user_id, Certificate.program_slug))
+    return query if user_ids is None else query.where(Certificate.user_id.in_(user_ids))
 
 
 def issued_since(day: date) -> int:

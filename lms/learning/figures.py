@@ -27,23 +27,26 @@ def enrolment_rows() -> Select[int, str]:
                   Enrollment.program_slug.label("program_slug"))
 
 
-def passed_module_rows() -> Select[int, str, str]:
-    """Return (user_id, program_slug, module_slug) for every module passed."""
-    return (select(ModuleProgress.user_id.label("user_id"),
-                   ModuleProgress.program_slug.label("program_slug"),
-                   ModuleProgress.module_slug.label("module_slug"))
-            .where(ModuleProgress.passed_at.is_not(None)))
+def passed_module_rows(user_ids: Select[int] | None = None) -> Select[int, str, str]:
+    """Return (user_id, program_slug, module_slug) for every module passed (by these people)."""
+    query = (select(ModuleProgress.user_id.label("user_id"),
+                    ModuleProgress.program_slug.label("program_slug"),
+                    ModuleProgress.module_slug.label("module_slug"))
+             .where(ModuleProgress.passed_at.is_not(None)))
+    return query if user_ids is None else query.where(ModuleProgress.user_id.in_(user_ids))
 
 
-def last_learning_steps() -> Select[int, datetime]:
+def last_learning_steps(user_ids: Select[int] | None = None) -> Select[int, datetime]:
     """Return (user_id, at): each trainee's latest module read or pass, or quiz started."""
-    steps = union_all(
-        select(ModuleProgress.user_id.label("user_id"),
-               func.max(func.coalesce(ModuleProgress.passed_at, ModuleProgress.read_at))
-               .label("at")).group_by(ModuleProgress.user_id),
-        select(QuizAttempt.user_id, func.max(QuizAttempt.started_at))
-        .group_by(QuizAttempt.user_id),
-    ).subquery("learning_steps")
+    progress = (select(ModuleProgress.user_id.label("user_id"),
+                       func.max(func.coalesce(ModuleProgress.passed_at, ModuleProgress.read_at))
+                       .label("at")).group_by(ModuleProgress.user_id))
+    attempts = (select(QuizAttempt.user_id, func.max(QuizAttempt.started_at))
+                .group_by(QuizAttempt.user_id))
+    if user_ids is not None:
+        progress = progress.where(ModuleProgress.user_id.in_(user_ids))
+        attempts = attempts.where(QuizAttempt.user_id.in_(user_ids))
+    steps = union_all(progress, attempts).subquery("learning_steps")
     return select(steps.c.user_id, steps.c.at)
 
 

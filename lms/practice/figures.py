@@ -37,38 +37,50 @@ __all__ = [
 ]
 
 
-def approved_minute_rows() -> Select[int, str, str, int]:
+def approved_minute_rows(trainee_ids: Select[int] | None = None) -> Select[int, str, str, int]:
     """Return (trainee_id, program_slug, activity, minutes) of approved practice."""
-    return (select(PracticeEntry.trainee_id.label("trainee_id"),
-                   PracticeEntry.program_slug.label("program_slug"),
-                   PracticeEntry.activity.label("activity"),
-                   func.sum(PracticeEntry.minutes).label("minutes"))
-            .where(PracticeEntry.state == EntryState.APPROVED)
-            .group_by(PracticeEntry.trainee_id, PracticeEntry.program_slug,
-                      PracticeEntry.activity))
+    query = (select(PracticeEntry.trainee_id.label("trainee_id"),
+                    PracticeEntry.program_slug.label("program_slug"),
+                    PracticeEntry.activity.label("activity"),
+                    func.sum(PracticeEntry.minutes).label("minutes"))
+             .where(PracticeEntry.state == EntryState.APPROVED)
+             .group_by(PracticeEntry.trainee_id, PracticeEntry.program_slug,
+                       PracticeEntry.activity))
+    if trainee_ids is not None:
+        query = query.where(PracticeEntry.trainee_id.in_(trainee_ids))
+    return query
 
 
-def supervision_minute_rows() -> Select[int, int]:
+def supervision_minute_rows(trainee_ids: Select[int] | None = None) -> Select[int, int]:
     """Return (trainee_id, minutes) of supervision sessions each trainee attended."""
-    return (select(SessionAttendee.trainee_id.label("trainee_id"),
-                   func.sum(SupervisionSession.minutes).label("minutes"))
-            .join(SupervisionSession, SupervisionSession.id == SessionAttendee.session_id)
-            .group_by(SessionAttendee.trainee_id))
+    query = (select(SessionAttendee.trainee_id.label("trainee_id"),
+                    func.sum(SupervisionSession.minutes).label("minutes"))
+             .join(SupervisionSession, SupervisionSession.id == SessionAttendee.session_id)
+             .group_by(SessionAttendee.trainee_id))
+    if trainee_ids is not None:
+        query = query.where(SessionAttendee.trainee_id.in_(trainee_ids))
+    return query
 
 
-def observed_competency_rows() -> Select[int, str, str]:
+def observed_competency_rows(trainee_ids: Select[int] | None = None) -> Select[int, str, str]:
     """Return (trainee_id, program_slug, competency) observed as competent, once each."""
-    return (select(CompetencyObservation.trainee_id.label("trainee_id"),
-                   CompetencyObservation.program_slug.label("program_slug"),
-                   CompetencyObservation.competency.label("competency"))
-            .where(CompetencyObservation.competent.is_(True)).distinct())
+    query = (select(CompetencyObservation.trainee_id.label("trainee_id"),
+                    CompetencyObservation.program_slug.label("program_slug"),
+                    CompetencyObservation.competency.label("competency"))
+             .where(CompetencyObservation.competent.is_(True)).distinct())
+    if trainee_ids is not None:
+        query = query.where(CompetencyObservation.trainee_id.in_(trainee_ids))
+    return query
 
 
-def last_practice_steps() -> Select[int, datetime]:
+def last_practice_steps(trainee_ids: Select[int] | None = None) -> Select[int, datetime]:
     """Return (user_id, at): when each trainee last wrote to their practice log."""
-    return (select(PracticeEntry.trainee_id.label("user_id"),
-                   func.max(PracticeEntry.updated_at).label("at"))
-            .group_by(PracticeEntry.trainee_id))
+    query = (select(PracticeEntry.trainee_id.label("user_id"),
+                    func.max(PracticeEntry.updated_at).label("at"))
+             .group_by(PracticeEntry.trainee_id))
+    if trainee_ids is not None:
+        query = query.where(PracticeEntry.trainee_id.in_(trainee_ids))
+    return query
 
 
 def weekly_minute_rows(since: date) -> Select[int, str, date, str, int]:
@@ -98,13 +110,13 @@ def waiting_by_supervisor(supervisor_id: int | None = None) -> list[WaitingLoad]
     """Return entries waiting per supervisor (an entry waits for each assigned supervisor)."""
     oldest = func.min(PracticeEntry.submitted_at)
     query = (select(SupervisorAssignment.supervisor_id, User.display_name, User.email,
-                    func.count(PracticeEntry.id), oldest)
-             .join(User, User.id == SupervisorAssignment.supervisor_id)
-             .join(PracticeEntry, and_(PracticeEntry.trainee_id == SupervisorAssignment.trainee_id,
-                                       PracticeEntry.state == EntryState.SUBMITTED))
-             .where(User.role == Role.SUPERVISOR, User.is_active)
-             .group_by(SupervisorAssignment.supervisor_id, User.display_name, User.email)
-             .order_by(oldest))
+                     func.count(PracticeEntry.id), oldest)
+              .join(User, User.id == SupervisorAssignment.supervisor_id)
+              .join(PracticeEntry, and_(PracticeEntry.trainee_id == SupervisorAssignment.trainee_id,
+                                        PracticeEntry.state == EntryState.SUBMITTED))
+              .where(User.role == Role.SUPERVISOR, User.is_active)
+              .group_by(SupervisorAssignment.supervisor_id, User.display_name, User.email)
+              .order_by(oldest))
     if supervisor_id is not None:
         query = query.where(SupervisorAssignment.supervisor_id == supervisor_id)
     return [WaitingLoad(sid, name or email, int(count), _aware(first))
@@ -158,10 +170,10 @@ def turnaround(trainee_ids: Select[int] | None = None) -> list[Turnaround]:
                .where(ranked.c.position == rank_at(ranked.c.total, 1, 2)).subquery("medians"))
     totals = counts.subquery("totals")
     query = (select(totals.c.supervisor_id, User.display_name, User.email, totals.c.decisions,
-                    totals.c.returned, medians.c.hours)
-             .join(User, User.id == totals.c.supervisor_id)
-             .outerjoin(medians, medians.c.supervisor_id == totals.c.supervisor_id)
-             .order_by(User.display_name, User.email))
+                     totals.c.returned, medians.c.hours)
+              .join(User, User.id == totals.c.supervisor_id)
+              .outerjoin(medians, medians.c.supervisor_id == totals.c.supervisor_id)
+              .order_by(User.display_name, User.email))
     return [Turnaround(int(row.supervisor_id), str(row.display_name or row.email),
                        int(row.decisions),
                        max(float(row.hours), 0.0) if row.hours is not None else None,

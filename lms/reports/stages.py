@@ -132,20 +132,25 @@ def trainee_rows(catalog: Catalog, scope: Scope) -> Subquery:
 def _trainee_rows(catalog: Catalog, cohort: bool, program: bool, supervisor: bool) -> Subquery:
     scope = Scope(1 if cohort else None, "" if program else None, 1 if supervisor else None)
     enrolment = _enrolments(scope)
+    # A narrowed scope (a supervisor's trainees, a cohort) narrows every aggregate too, so a
+    # supervisor's page reads their trainees' records, not everyone's.
+    narrowed = any(value is not None for value in (scope.cohort_id, scope.program_slug,
+                                                   scope.supervisor_id))
+    ids = select(enrolment.c.user_id) if narrowed else None
     req = requirements.profile_table(catalog)
     req_module = requirements.module_table(catalog)
     req_activity = requirements.activity_table(catalog)
     req_competency = requirements.competency_table(catalog)
     counting = requirements.counting_table(catalog)
 
-    passed_rows = passed_module_rows().subquery("passed_rows")
+    passed_rows = passed_module_rows(ids).subquery("passed_rows")
     modules = (select(passed_rows.c.user_id, passed_rows.c.program_slug, req_module.c.profile,
                       func.count().label("passed"))
                .join(req_module, and_(req_module.c.program == passed_rows.c.program_slug,
                                       req_module.c.module == passed_rows.c.module_slug))
                .group_by(passed_rows.c.user_id, passed_rows.c.program_slug,
                          req_module.c.profile).subquery("modules"))
-    by_activity = approved_minute_rows().subquery("by_activity")
+    by_activity = approved_minute_rows(ids).subquery("by_activity")
     counted = (select(by_activity.c.trainee_id, by_activity.c.program_slug,
                       func.sum(by_activity.c.minutes).label("minutes"))
                .join(counting, and_(counting.c.program == by_activity.c.program_slug,
@@ -159,8 +164,8 @@ def _trainee_rows(catalog: Catalog, cohort: bool, program: bool, supervisor: boo
                 .where(by_activity.c.minutes >= req_activity.c.minutes)
                 .group_by(by_activity.c.trainee_id, by_activity.c.program_slug,
                           req_activity.c.profile).subquery("minimums"))
-    supervision = supervision_minute_rows().subquery("supervision")
-    observed = observed_competency_rows().subquery("observed")
+    supervision = supervision_minute_rows(ids).subquery("supervision")
+    observed = observed_competency_rows(ids).subquery("observed")
     competencies = (select(observed.c.trainee_id, observed.c.program_slug,
                            req_competency.c.profile, func.count().label("observed"))
                     .join(req_competency, and_(
@@ -168,8 +173,8 @@ def _trainee_rows(catalog: Catalog, cohort: bool, program: bool, supervisor: boo
                         req_competency.c.competency == observed.c.competency))
                     .group_by(observed.c.trainee_id, observed.c.program_slug,
                               req_competency.c.profile).subquery("competencies"))
-    certificates = certificate_rows().subquery("certificates")
-    activity = _last_activity()
+    certificates = certificate_rows(ids).subquery("certificates")
+    activity = _last_activity(ids)
 
     passed = func.coalesce(modules.c.passed, 0)
     minutes = func.coalesce(counted.c.minutes, 0)
@@ -223,9 +228,9 @@ def _trainee_rows(catalog: Catalog, cohort: bool, program: bool, supervisor: boo
     return query.subquery("trainee")
 
 
-def _last_activity() -> Subquery:
+def _last_activity(ids: Select[int] | None) -> Subquery:
     """Return each trainee's latest step: a module read or passed, a quiz, or practice."""
-    steps = union_all(last_learning_steps(), last_practice_steps()).subquery("steps")
+    steps = union_all(last_learning_steps(ids), last_practice_steps(ids)).subquery("steps")
     return (select(steps.c.user_id, func.max(steps.c.at).label("last_at"))
             .group_by(steps.c.user_id).subquery("activity"))
 
