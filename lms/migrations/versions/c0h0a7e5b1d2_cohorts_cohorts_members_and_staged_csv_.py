@@ -1,7 +1,7 @@
 """cohorts: cohorts, members and staged CSV imports
 
 Revision ID: c0h0a7e5b1d2
-Revises: 7c1d2e3f4a5b
+Revises: d3a8f2c61b7e
 Create Date: 2026-12-06 13:13:04.691239
 
 """
@@ -12,7 +12,7 @@ import lms.models  # noqa: F401  (custom column types such as UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'c0h0a7e5b1d2'
-down_revision = '7c1d2e3f4a5b'
+down_revision = 'd3a8f2c61b7e'
 branch_labels = None
 depends_on = None
 
