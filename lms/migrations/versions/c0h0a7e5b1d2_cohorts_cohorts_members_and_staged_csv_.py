@@ -1,7 +1,7 @@
 """cohorts: cohorts, members and staged CSV imports
 
 Revision ID: c0h0a7e5b1d2
-Revises: d3a8f2c61b7e
+Revises: f3f25fcc556c
 Create Date: 2026-12-06 13:13:04.691239
 
 """
@@ -12,7 +12,7 @@ import lms.models  # noqa: F401  (custom column types such as UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'c0h0a7e5b1d2'
-down_revision = 'd3a8f2c61b7e'
+down_revision = 'f3f25fcc556c'
 branch_labels = None
 depends_on = None
 
