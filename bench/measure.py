@@ -22,12 +22,12 @@ from sqlalchemy import event
 from bench.bare_app import app as bare_app
 from bench.breakdown import breakdown, clean_environ
 from bench.floor import add_floor_route
-from bench.seed import BENCH_PASSWORD, SUPERVISOR_EMAIL, TRAINEE_EMAIL
+from bench.seed import ADMIN_EMAIL, BENCH_PASSWORD, SUPERVISOR_EMAIL, TRAINEE_EMAIL
 from bench.shim import SpreadClients
 from lms import create_app
 from lms.extensions import db
 
-LOGINS = {"trainee": TRAINEE_EMAIL, "supervisor": SUPERVISOR_EMAIL}
+LOGINS = {"trainee": TRAINEE_EMAIL, "supervisor": SUPERVISOR_EMAIL, "admin": ADMIN_EMAIL}
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 

@@ -37,7 +37,7 @@ class Target:
 
     name: str
     path: str  # may hold {code} (a certificate code) or {found} (the matched rule)
-    role: str | None  # who is signed in: "trainee", "supervisor" or None
+    role: str | None  # who is signed in: "trainee", "supervisor", "admin" or None
     rules: tuple[str, ...]  # url_map rules (converters written <>) that serve it
     min_ratio: float | None = None  # budget: at least this share of the bare app's requests/s
     scale: bool = False  # compared at 100 and 100,000 trainees by --scale
@@ -56,6 +56,11 @@ TARGETS = (
            max_p99_ms=15),
     Target("supervisor queue", "/supervision/queue", "supervisor", ("/supervision/queue",),
            min_ratio=1 / 5, scale=True),
+    Target("supervisor home", "/", "supervisor", ("/",), scale=True),
+    Target("admin home", "/admin", "admin", ("/admin",), scale=True),
+    Target("reports", "/admin/reports", "admin", ("/admin/reports",), scale=True),
+    Target("reports, one cohort", "/admin/reports?cohort=1", "admin", ("/admin/reports",),
+           scale=True),
     Target("sign-in page", "/sign-in", None, ("/sign-in",)),
     # The ceiling for any signed-in page on this stack (bench/floor.py).
     Target("signed-in floor", FLOOR_PATH, "trainee", (FLOOR_PATH,), min_ratio=0.5),
@@ -172,7 +177,7 @@ def main_run(args: argparse.Namespace, work: Path, results: dict[str, Any]) -> D
         bare.wait("/")
         lantern.wait("/sign-in")
         cookies = {role: lantern.sign_in(seed["logins"][role], seed["password"])
-                   for role in ("trainee", "supervisor")}
+                   for role in ("trainee", "supervisor", "admin")}
         for number in range(1, args.rounds + 1):
             print(f"Round {number} of {args.rounds}: loading the bare app ...", flush=True)
             bare_before = load_target(bare, "/", None, args)
@@ -245,7 +250,7 @@ def scale_run(args: argparse.Namespace, work: Path, small: Database,
         for server in servers.values():
             server.wait("/sign-in")
         cookies = {size: {role: server.sign_in(small.seed["logins"][role], small.seed["password"])
-                          for role in ("trainee", "supervisor")}
+                          for role in ("trainee", "supervisor", "admin")}
                    for size, server in servers.items()}
         for name, (path, why) in paths.items():
             row: dict[str, Any] = {"name": name, "path": path, "note": why}

@@ -38,6 +38,9 @@ from lms.models import utcnow
 BENCH_PASSWORD = "a quiet lantern by the northern sea"
 TRAINEE_EMAIL = "bench-trainee@example.org"
 SUPERVISOR_EMAIL = "bench-supervisor@example.org"
+ADMIN_EMAIL = "bench-admin@example.org"
+#: Crowd trainees are spread over this many cohorts, so per-cohort reports have data.
+COHORTS = 20
 TRAINEES_PER_SUPERVISOR = 25
 CHUNK = 20_000
 
@@ -155,6 +158,22 @@ def seed_crowd(program: Program, trainees: int, first_id: int, bench_supervisor:
     return counts
 
 
+def seed_cohorts(program: Program, bench_trainee_id: int, first_id: int, trainees: int) -> int:
+    """Create the cohorts through the real service and bulk-insert who is in each."""
+    from lms.cohorts.models import CohortMember
+    from lms.cohorts.services import create_cohort
+
+    cohorts = [create_cohort(f"Bench cohort {number:02d}", program.slug, "default",
+                             date.today() - timedelta(days=30 * number), None)
+               for number in range(COHORTS)]
+    db.session.flush()
+    now = utcnow()
+    ids = [bench_trainee_id, *range(first_id, first_id + trainees)]
+    return bulk(CohortMember.__table__, ({"user_id": user_id,
+                                          "cohort_id": cohorts[index % COHORTS].id,
+                                          "joined_at": now} for index, user_id in enumerate(ids)))
+
+
 def practice_table() -> Table | None:
     """Return the practice-entry table when lms/practice/models.py defines one."""
     try:
@@ -217,6 +236,10 @@ def main(argv: list[str] | None = None) -> int:
         counts = seed_crowd(program, args.trainees - 1, first_id, supervisor, trainee,
                             args.practice)
         counts["trainees"] = args.trainees
+        counts["cohort_members"] = seed_cohorts(program, trainee.id, first_id,
+                                                args.trainees - 1)
+        admin = invite_person(ADMIN_EMAIL, Role.ADMIN, None, "Bench Admin").user
+        accept_invitation(admin, "Bench Admin", BENCH_PASSWORD)
         if practice_table() is None:
             notes.append("practice entries: not built yet (no lms/practice/models.py table)")
         code = None
@@ -230,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "seconds": round(time.perf_counter() - started, 1), "counts": counts,
         "password": BENCH_PASSWORD,
-        "logins": {"trainee": TRAINEE_EMAIL, "supervisor": SUPERVISOR_EMAIL},
+        "logins": {"trainee": TRAINEE_EMAIL, "supervisor": SUPERVISOR_EMAIL,
+                   "admin": ADMIN_EMAIL},
         "program": program.slug, "modules": [module.slug for module in program.modules],
         "certificate_code": code, "get_rules": rules, "notes": notes,
     }

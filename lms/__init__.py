@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from lms.certification.signing import init_signing
     from lms.certification.verify_cache import init_verify_cache
     from lms.cli import lms_cli
+    from lms.cohorts import views as cohorts_views
     from lms.errors import init_errors
     from lms.ids import DatabaseIdConverter
     from lms.learning import views as learning_views
@@ -66,6 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from lms.practice import views as practice_views
     from lms.practice.services import review_backlog
     from lms.ratelimits import skip_idle_limit_check
+    from lms.reports import views as reports_views
     from lms.security import init_security
     from lms.templating import init_templating
 
@@ -76,12 +78,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # A feature's <topic>_views modules add their routes to the blueprint in its views.py.
     import lms.certification.api_views  # noqa: F401
     import lms.certification.verify_views  # noqa: F401
+    import lms.cohorts.import_views  # noqa: F401
     import lms.notifications.password_views  # noqa: F401
     import lms.practice.oversight_views  # noqa: F401
     import lms.practice.review_views  # noqa: F401
 
-    for views in (main_views, auth_views, admin_views, learning_views, practice_views,
-                  certification_views, notifications_views, account_views):
+    for views in (main_views, auth_views, admin_views, cohorts_views, reports_views,
+                  learning_views, practice_views, certification_views, notifications_views,
+                  account_views):
         app.register_blueprint(views.bp)
     skip_idle_limit_check(app)
     lms_cli.add_command(outbox_cli)

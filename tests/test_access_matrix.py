@@ -25,7 +25,21 @@ ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
     "auth.sign_out_everywhere": ("POST", (SIGN_IN, 302, 302, 302)),
     "auth.join": ("GET", (410, 410, 410, 410)),
     "auth.reset": ("GET", (410, 410, 410, 410)),
+    "admin.home": ("GET", (SIGN_IN, 403, 403, 200)),
     "admin.people": ("GET", (SIGN_IN, 403, 403, 200)),
+    "cohorts.cohorts": ("GET", (SIGN_IN, 403, 403, 200)),
+    "cohorts.new_cohort": ("GET", (SIGN_IN, 403, 403, 200)),
+    "cohorts.cohort": ("GET", (SIGN_IN, 403, 403, 200)),
+    "cohorts.move": ("POST", (SIGN_IN, 403, 403, 302)),  # no cohort chosen: back with a note
+    # The sample token was never staged: the import pages say so with a 410.
+    "cohorts.upload": ("GET", (SIGN_IN, 403, 403, 200)),
+    "cohorts.preview": ("GET", (SIGN_IN, 403, 403, 410)),
+    "cohorts.confirm_import": ("POST", (SIGN_IN, 403, 403, 410)),
+    "cohorts.imported": ("GET", (SIGN_IN, 403, 403, 410)),
+    "cohorts.links_csv": ("GET", (SIGN_IN, 403, 403, 410)),
+    "reports.reports": ("GET", (SIGN_IN, 403, 403, 200)),
+    "reports.report_csv": ("GET", (SIGN_IN, 403, 403, 200)),
+    "reports.trainees": ("GET", (SIGN_IN, 403, 403, 200)),
     "admin.invite": ("GET", (SIGN_IN, 403, 403, 200)),
     "admin.person": ("GET", (SIGN_IN, 403, 403, 200)),
     "admin.deactivate": ("POST", (SIGN_IN, 403, 403, 302)),
@@ -106,8 +120,11 @@ ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
 
 def sample_arguments(app: Flask, people: dict[str, int]) -> dict[str, Any]:
     """Return a value for every URL variable used by any route, creating records as needed."""
+    from datetime import date
+
     from lms.catalog.services import get_catalog
     from lms.certification.codes import format_code
+    from lms.cohorts.services import create_cohort
     from lms.learning.services import start_attempt
     from lms.notifications.services import send_password_changed
     from tests.factories import make_certificate
@@ -119,7 +136,9 @@ def sample_arguments(app: Flask, people: dict[str, int]) -> dict[str, Any]:
         entry = make_entry(people["trainee"], submit=True)
         certificate = make_certificate(people["trainee"])
         message = send_password_changed(get_user(people["trainee"]))
+        cohort = create_cohort("Matrix", "foundations", "default", date.today(), None)
         db.session.commit()
+        cohort_id = cohort.id
         attempt_id, entry_id = attempt.id, entry.id
         message_id = message.id if message is not None else 0
         code = format_code(certificate.code)
@@ -139,6 +158,8 @@ def sample_arguments(app: Flask, people: dict[str, int]) -> dict[str, Any]:
         "code": code,
         "key": key,
         "message_id": message_id,
+        "cohort_id": cohort_id,
+        "kind": "funnel",
     }
 
 

@@ -23,12 +23,33 @@ from lms.auth.assignments import trainees_of
 from lms.auth.models import Role, User
 from lms.auth.roles import role_required
 from lms.catalog.services import get_catalog
+from lms.cohorts.services import cohort_lines, cohort_of
 from lms.extensions import db
 from lms.ids import requested_page
+from lms.models import utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PAGE_SIZE = 50
+
+
+@bp.get("")
+@role_required(Role.ADMIN)
+def home() -> str:
+    """Show the figures a coordinator checks each week, each linking to its list."""
+    from lms.reports.services import (
+        STAGE_LABELS,
+        Scope,
+        certificates_this_month,
+        quiet_count,
+        stage_counts,
+        supervisor_loads,
+    )
+
+    now = utcnow()
+    return render_template("admin/home.html", stages=stage_counts(Scope(), now.date()),
+                           labels=STAGE_LABELS, quiet=quiet_count(Scope(), now),
+                           issued=certificates_this_month(now.date()), loads=supervisor_loads())
 
 
 def _person_or_404(user_id: int) -> User:
@@ -83,8 +104,11 @@ def person(user_id: int) -> str:
         for supervisor in active_supervisors() if supervisor.id not in assigned_ids
     ]
     trainees = trainees_of(user.id) if user.role is Role.SUPERVISOR else []
+    is_trainee = user.role is Role.TRAINEE
     return render_template("admin/person.html", person=user, assign_form=assign_form,
-                           action_form=ActionForm(), trainees=trainees)
+                           action_form=ActionForm(), trainees=trainees,
+                           cohort=cohort_of(user.id) if is_trainee else None,
+                           cohort_lines=cohort_lines() if is_trainee else [])
 
 
 def _refused(user: User, error: PeopleError) -> Response:

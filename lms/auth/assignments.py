@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 
 from lms.auth.models import SupervisorAssignment, User
 from lms.extensions import db
@@ -42,3 +42,9 @@ def supervisor_names(trainee_id: int) -> list[str]:
     """Return the names of the supervisors assigned to a trainee, in order."""
     names = db.session.scalars(_SUPERVISOR_NAMES, {"trainee_id": trainee_id})
     return [name or "(not joined yet)" for name in names]
+
+
+def trainee_ids_of(supervisor_id: int | ColumnElement[int]) -> Select[int]:
+    """Return a select of the trainee ids assigned to a supervisor, to filter other queries."""
+    return select(SupervisorAssignment.trainee_id).where(
+        SupervisorAssignment.supervisor_id == supervisor_id)

@@ -11,13 +11,14 @@ from sqlalchemy import bindparam, select
 
 from lms.auth.models import User
 from lms.catalog.content import Program
-from lms.catalog.profile import RequirementProfile, practice_rules, profile
+from lms.catalog.profile import RequirementProfile, practice_rules, profile, profiles
 from lms.catalog.services import get_catalog
 from lms.certification import signing
 from lms.certification.codes import InvalidCode, format_code, parse_code
 from lms.certification.eligibility import Eligibility, Records, counted_minutes, evaluate
 from lms.certification.models import Certificate, CertificateStatus
 from lms.certification.sharing import ProfileEntry
+from lms.cohorts.services import profile_slug_for as cohort_profile
 from lms.extensions import db
 from lms.learning.services import edition_of, passed_modules, program_of
 from lms.models import RecordSource, exported
@@ -144,7 +145,7 @@ def expiry_warning(certificate: Certificate, today: date) -> int | None:
 class CertificateSummary:
     """What the trainee's start page says about certificates."""
 
-    eligibility: Eligibility | None  # the default profile of the first program
+    eligibility: Eligibility | None  # the cohort's (or default) profile of the first program
     active: Certificate | None
     expires_in_days: int | None
 
@@ -160,7 +161,13 @@ def certificate_summary(trainee: User, today: date, program: Program | None = No
     if program is None:
         return CertificateSummary(None, None, None)
     active = active_certificate(trainee.id, program.slug)
-    eligibility = None if active else eligibility_for(trainee, program, edition=edition)
+    # The checklist shows the profile the trainee's cohort works toward, when their edition
+    # offers it (default: the program's).
+    ours = cohort_profile(trainee.id, program.slug)
+    if ours not in profiles(program, edition if edition is not None else
+                            trainee_edition(trainee.id, program)):
+        ours = None
+    eligibility = None if active else eligibility_for(trainee, program, ours, edition=edition)
     warning = expiry_warning(active, today) if active else None
     return CertificateSummary(eligibility, active, warning)
 

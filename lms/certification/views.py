@@ -38,6 +38,7 @@ from lms.certification.services import (
     profile_entry,
     trainee_edition,
 )
+from lms.cohorts.services import profile_slug_for as cohort_profile
 from lms.extensions import db, limiter
 from lms.learning.services import enrolments_of, programs_of
 
@@ -86,7 +87,10 @@ def my_certificates() -> str:
     today = date.today()
     checklists = []
     for program, edition in enrolments_of(current_user):
-        for slug, chosen in profiles(program, edition).items():
+        # The cohort's profile comes first; any other one the trainee meets can still be claimed.
+        ours = cohort_profile(current_user.id, program.slug)
+        ordered = sorted(profiles(program, edition).items(), key=lambda item: item[0] != ours)
+        for slug, chosen in ordered:
             checklists.append((program, chosen,
                                eligibility_for(current_user, program, slug, edition)))
     certificates = certificates_of(current_user.id)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -428,3 +428,12 @@ def personal_data(user_id: int) -> dict[str, RecordSource]:
         "quiz_attempts.json": exported(select(QuizAttempt).where(QuizAttempt.user_id == user_id)
                                        .order_by(QuizAttempt.id)),
     }
+
+
+def enrol_many(rows: Sequence[tuple[int, str]], at: datetime) -> None:
+    """Enrol many new people at once, in one statement (a bulk invitation)."""
+    if rows:
+        db.session.execute(insert(Enrollment), [
+            {"user_id": user_id, "program_slug": slug, "enrolled_at": at,
+             "edition": get_catalog().program(slug).current_edition.number}
+            for user_id, slug in rows])

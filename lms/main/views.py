@@ -12,8 +12,10 @@ from lms.auth.assignments import supervisor_names, trainees_of
 from lms.auth.models import Role
 from lms.certification.services import CertificateSummary, start_page_summary
 from lms.learning.services import dashboard, enrolled_programs, passed_scores
+from lms.models import utcnow
 from lms.practice.services import waiting_for_review
 from lms.practice.totals import trainee_totals
+from lms.reports.services import STAGE_LABELS, supervisor_figures
 
 bp = Blueprint("main", __name__)
 
@@ -27,6 +29,8 @@ def home() -> str | Response:
     if current_user.role is Role.SUPERVISOR:
         context["trainees"] = trainees_of(current_user.id)
         context["waiting"] = waiting_for_review(current_user)
+        context["figures"] = supervisor_figures(current_user.id, utcnow())
+        context["stage_labels"] = STAGE_LABELS
     elif current_user.role is Role.TRAINEE:
         context.update(_trainee_start(current_user.id))
     return render_template("main/home.html", **context)

@@ -1,0 +1,40 @@
+"""Certificates as SQL building blocks for reports, so reports never read certification's tables."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, Select, case, func, select
+
+from lms.certification.models import Certificate, CertificateStatus
+from lms.extensions import db
+
+__all__ = ["FAR_FUTURE", "certificate_rows", "issued_since"]
+
+#: Stands in for "never expires" so one comparison covers every active certificate.
+FAR_FUTURE = date(9999, 12, 31)
+
+
+def certificate_rows(user_ids: Select[int] | None = None
+                     ) -> Select[int, str, int, date, int, date]:
+    """Return (user_id, program_slug, issued, first_issued, active, expires_on) per enrolment.
+
+    `active` is 1 when a certificate is active (expired or not); `expires_on` is its expiry
+    date, FAR_FUTURE when it never expires, NULL when none is active.
+    """
+    is_active = Certificate.status == CertificateStatus.ACTIVE
+    query = (select(Certificate.user_id.label("user_id"),
+                   Certificate.program_slug.label("program_slug"),
+                   func.count().label("issued"),
+                   func.min(Certificate.issued_on).label("first_issued"),
+                   func.max(case((is_active, 1), else_=0)).label("active"),
+                   func.max(case((is_active, func.coalesce(Certificate.expires_on, FAR_FUTURE))),
+                            type_=Date).label("expires_on"))
+            .group_by(Certificate.user_id, Certificate.program_slug))
+    return query if user_ids is None else query.where(Certificate.user_id.in_(user_ids))
+
+
+def issued_since(day: date) -> int:
+    """Return how many certificates were issued on or after a day."""
+    query = select(func.count()).select_from(Certificate).where(Certificate.issued_on >= day)
+    return int(db.session.scalar(query) or 0)

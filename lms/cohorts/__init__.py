@@ -1,0 +1,1 @@
+"""Cohorts of trainees and invitations in bulk from a CSV file."""

@@ -1,0 +1,1 @@
+"""Reports for program coordinators: funnel, timing, quiz items, turnaround, practice hours."""

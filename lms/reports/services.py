@@ -1,0 +1,338 @@
+"""Figures for the admin home, the reports and supervisors' home pages.
+
+Each function sends a fixed number of statements whatever the number of trainees: grouping,
+medians and percentiles happen in SQL (window functions, which SQLite and PostgreSQL share).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from html import unescape
+from pathlib import Path
+
+from sqlalchemy import Select, and_, case, func, select
+
+from lms.auth.models import User
+from lms.catalog.content import Catalog, Program, Question, display_path
+from lms.catalog.services import get_catalog
+from lms.certification.figures import issued_since
+from lms.cohorts.services import membership_rows
+from lms.extensions import db
+from lms.learning.figures import enrolment_rows, first_attempt_answer_counts
+from lms.practice import figures as practice_figures
+from lms.practice.figures import Turnaround, WaitingLoad
+from lms.reports.stages import (
+    QUIET_DAYS,
+    STAGE_LABELS,
+    Scope,
+    Stage,
+    quiet_filter,
+    row_params,
+    trainee_rows,
+)
+from lms.sqltime import days_between, rank_at
+
+__all__ = [
+    "STAGE_LABELS",
+    "Funnel",
+    "ItemLine",
+    "Scope",
+    "Stage",
+    "SupervisorFigures",
+    "WaitingLoad",
+    "Timing",
+    "Turnaround",
+    "WeekHours",
+    "certificates_this_month",
+    "funnel",
+    "item_analysis",
+    "quiet_count",
+    "stage_counts",
+    "supervisor_figures",
+    "supervisor_loads",
+    "time_to_certificate",
+    "trainee_list",
+    "turnaround",
+    "weekly_hours",
+]
+
+
+def _catalog() -> Catalog:
+    return get_catalog()
+
+
+def stage_counts(scope: Scope, today: date) -> dict[Stage, int]:
+    """Return how many trainee enrolments are in each stage (every stage, zeros included)."""
+    rows = trainee_rows(_catalog(), scope)
+    params = row_params(scope, today)
+    query = select(rows.c.stage, func.count()).group_by(rows.c.stage)
+    found = {stage: count for stage, count in db.session.execute(query, params)}
+    return {stage: int(found.get(stage.value, 0)) for stage in Stage}
+
+
+def quiet_count(scope: Scope, now: datetime) -> int:
+    """Return how many trainees on the way to a certificate did nothing for 30 days."""
+    rows = trainee_rows(_catalog(), scope)
+    params = row_params(scope, now.date())
+    query = select(func.count()).select_from(rows).where(*quiet_filter(rows, now))
+    return int(db.session.scalar(query, params) or 0)
+
+
+@dataclass(frozen=True)
+class TraineeLine:
+    """One trainee in a list behind a figure."""
+
+    user_id: int
+    name: str
+    program_slug: str
+    stage: Stage
+    modules_passed: int
+    modules_needed: int
+    counted_minutes: int
+    minutes_needed: int
+    last_at: datetime | None
+
+
+def trainee_list(scope: Scope, now: datetime, stage: Stage | None = None, quiet: bool = False,
+                 page: int = 1, per_page: int = 50) -> tuple[list[TraineeLine], int]:
+    """Return one page of trainees (by name) in a stage or quiet, and how many there are."""
+    rows = trainee_rows(_catalog(), scope)
+    params = row_params(scope, now.date())
+    conditions = []
+    if stage is not None:
+        conditions.append(rows.c.stage == stage.value)
+    if quiet:
+        conditions.extend(quiet_filter(rows, now))
+    total = int(db.session.scalar(select(func.count()).select_from(rows).where(*conditions),
+                                  params)
+                or 0)
+    query = (select(rows, User.display_name, User.email).join(User, User.id == rows.c.user_id)
+             .where(*conditions).order_by(User.display_name, User.email, rows.c.program_slug)
+             .limit(per_page).offset((page - 1) * per_page))
+    lines = []
+    for row in db.session.execute(query, params).mappings():
+        lines.append(TraineeLine(
+            row["user_id"], row["display_name"] or row["email"], row["program_slug"],
+            Stage(row["stage"]), int(row["modules_passed"]), int(row["modules_needed"]),
+            int(row["counted_minutes"]), int(row["minutes_needed"]), _aware(row["last_at"])))
+    return lines, total
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    """Return a UTC datetime from a column SQLite may hand back as text through a union."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """Invited → joined → a first quiz passed → every module passed → practice met → certified."""
+
+    invited: int
+    joined: int
+    first_quiz: int
+    modules_done: int
+    practice_met: int
+    certified: int
+
+    @property
+    def steps(self) -> list[tuple[str, int]]:
+        """Return each step's label and count, in order."""
+        return [("Invited", self.invited), ("Joined", self.joined),
+                ("Passed a first quiz", self.first_quiz),
+                ("Every module passed", self.modules_done),
+                ("Practice hours met", self.practice_met), ("Certified", self.certified)]
+
+
+def funnel(scope: Scope, today: date) -> Funnel:
+    """Return the completion funnel, each step counting those who also passed the one before."""
+    rows = trainee_rows(_catalog(), scope)
+    params = row_params(scope, today)
+    done = rows.c.modules_done
+    practice = rows.c.practice_met
+    certified = rows.c.certificates > 0
+    query = select(func.count(), func.sum(case((rows.c.joined, 1), else_=0)),
+                   func.sum(case((rows.c.modules_passed > 0, 1), else_=0)),
+                   func.sum(case((done, 1), else_=0)),
+                   func.sum(case((and_(done, practice), 1), else_=0)),
+                   func.sum(case((certified, 1), else_=0))).select_from(rows)
+    counts = [int(value or 0) for value in db.session.execute(query, params).one()]
+    return Funnel(*counts)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Days from invitation to first certificate: how many, the median and the 90th percentile."""
+
+    count: int
+    median_days: float | None
+    p90_days: float | None
+
+
+def time_to_certificate(scope: Scope, today: date) -> Timing:
+    """Return the median and 90th-percentile days from invitation to first certificate."""
+    rows = trainee_rows(_catalog(), scope)
+    params = row_params(scope, today)
+    days = days_between(rows.c.created_at, rows.c.first_issued).label("days")
+    ranked = (select(days, func.row_number().over(order_by=days).label("position"),
+                     func.count().over().label("total"))
+              .where(rows.c.first_issued.is_not(None)).subquery("ranked"))
+    query = select(ranked.c.position, ranked.c.total, ranked.c.days).where(
+        ranked.c.position.in_([rank_at(ranked.c.total, 1, 2), rank_at(ranked.c.total, 9, 10)]))
+    found = db.session.execute(query, params).all()
+    if not found:
+        return Timing(0, None, None)
+    total = int(found[0].total)
+    by_position = {int(row.position): max(float(row.days), 0.0) for row in found}
+    return Timing(total, by_position.get((total + 1) // 2),
+                  by_position.get((total * 9 + 9) // 10))
+
+
+def _scoped_trainees(scope: Scope) -> Select[int] | None:
+    """Return a select of trainee ids in scope, or None for everyone."""
+    if scope.cohort_id is None and scope.program_slug is None:
+        return None
+    enrolment = enrolment_rows().subquery("scoped")
+    query = select(enrolment.c.user_id)
+    if scope.program_slug is not None:
+        query = query.where(enrolment.c.program_slug == scope.program_slug)
+    if scope.cohort_id is not None:
+        member = membership_rows().subquery("scoped_member")
+        query = query.where(enrolment.c.user_id.in_(
+            select(member.c.user_id).where(member.c.cohort_id == scope.cohort_id)))
+    return query
+
+
+def turnaround(scope: Scope) -> list[Turnaround]:
+    """Return each supervisor's decisions, median hours to decide and share returned."""
+    return practice_figures.turnaround(_scoped_trainees(scope))
+
+
+@dataclass(frozen=True)
+class WeekHours:
+    """Approved practice minutes in one week, one cohort and one activity type."""
+
+    cohort: str
+    week: date
+    activity: str
+    minutes: int
+
+
+def weekly_hours(scope: Scope, today: date, weeks: int = 12) -> list[WeekHours]:
+    """Return approved practice minutes by cohort, week and activity type, oldest week first."""
+    first = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
+    rows = practice_figures.weekly_minute_rows(first).subquery("weekly")
+    member = membership_rows().subquery("member")
+    minutes = func.sum(rows.c.minutes)
+    query = (select(member.c.name, rows.c.week, rows.c.activity, minutes)
+             .join(member, member.c.user_id == rows.c.trainee_id)
+             .group_by(member.c.name, rows.c.week, rows.c.activity)
+             .order_by(rows.c.week, member.c.name, rows.c.activity))
+    if scope.cohort_id is not None:
+        query = query.where(member.c.cohort_id == scope.cohort_id)
+    if scope.program_slug is not None:
+        query = query.where(rows.c.program_slug == scope.program_slug)
+    return [WeekHours(str(name), day if isinstance(day, date) else date.fromisoformat(day),
+                      str(activity), int(total or 0))
+            for name, day, activity, total in db.session.execute(query)]
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    """How one quiz question fares on trainees' first attempts."""
+
+    module_title: str
+    question_title: str
+    source: str  # file:line of the question, for the author
+    answered: int
+    first_time_right: int
+    top_wrong: str | None  # the wrong choice picked most, as text
+    top_wrong_count: int
+
+    @property
+    def right_share(self) -> float:
+        """Return the share answered correctly on the first attempt."""
+        return self.first_time_right / self.answered if self.answered else 0.0
+
+
+def item_analysis(program: Program, scope: Scope) -> list[ItemLine]:
+    """Return every question of the program with first-attempt results, hardest first."""
+    tallies: dict[tuple[str, str], dict[frozenset[str], int]] = defaultdict(dict)
+    for module_slug, question_key, chosen, count in first_attempt_answer_counts(
+            program.slug, _scoped_trainees(scope)):
+        picked = frozenset(json.loads(chosen))
+        bucket = tallies[(module_slug, question_key)]
+        bucket[picked] = bucket.get(picked, 0) + count
+    lines = []
+    for module in program.modules:
+        for question in module.questions:
+            bucket = tallies.get((module.slug, question.key), {})
+            right = bucket.get(question.correct_keys, 0)
+            wrong: dict[str, int] = defaultdict(int)
+            for picked, count in bucket.items():
+                for key in picked - question.correct_keys:
+                    wrong[key] += count
+            top = max(wrong.items(), key=lambda item: item[1], default=None)
+            top_text = _choice_text(question, top[0]) if top else None
+            lines.append(ItemLine(module.title, question.title,
+                                  f"{_source(module.source_path)}:{question.line}",
+                                  sum(bucket.values()), right, top_text, top[1] if top else 0))
+    lines.sort(key=lambda line: (line.answered == 0, line.right_share))
+    return lines
+
+
+def _source(path: Path) -> str:
+    return display_path(path)
+
+
+def _choice_text(question: Question, key: str) -> str:
+    try:
+        choice = question.choice(key)
+    except KeyError:
+        return key
+    # Choices are rendered Markdown; the report shows their words only.
+    return unescape(re.sub(r"<[^>]+>", "", choice.html)).strip()
+
+
+def supervisor_loads(supervisor_id: int | None = None) -> list[WaitingLoad]:
+    """Return entries waiting per supervisor, longest wait first."""
+    return practice_figures.waiting_by_supervisor(supervisor_id)
+
+
+def certificates_this_month(today: date) -> int:
+    """Return how many certificates were issued since the first of this month."""
+    return issued_since(today.replace(day=1))
+
+
+@dataclass(frozen=True)
+class SupervisorFigures:
+    """A supervisor's own figures: what waits, and where each trainee stands."""
+
+    waiting: int
+    oldest: datetime | None
+    lines: list[TraineeLine]
+    total: int
+    stalled: list[TraineeLine]
+
+
+SUPERVISOR_LIST = 100
+
+
+def supervisor_figures(supervisor_id: int, now: datetime) -> SupervisorFigures:
+    """Return the supervisor's queue and their trainees' progress, in four statements."""
+    loads = supervisor_loads(supervisor_id)
+    scope = Scope(supervisor_id=supervisor_id)
+    lines, total = trainee_list(scope, now, per_page=SUPERVISOR_LIST)
+    quiet_before = now - timedelta(days=QUIET_DAYS)
+    working = {Stage.NOT_STARTED, Stage.LEARNING, Stage.PRACTISING, Stage.ELIGIBLE}
+    stalled = [line for line in lines if line.stage in working
+               and (line.last_at is None or line.last_at < quiet_before)]
+    return SupervisorFigures(loads[0].waiting if loads else 0,
+                             loads[0].oldest if loads else None, lines, total, stalled)
