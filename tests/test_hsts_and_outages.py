@@ -92,7 +92,8 @@ def test_pages_answer_503_with_retry_after_when_the_database_is_down(tmp_path):
     for app in _unreachable_apps(tmp_path):
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = "1:stamp"
+            # A well-formed cookie (id:stamp:key), so the loader has to ask the database.
+            session["_user_id"] = "1:stampstamp:" + "k" * 43
         response = client.get("/")
         assert response.status_code == 503
         assert response.headers["Retry-After"] == "30"
