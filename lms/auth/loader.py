@@ -77,6 +77,19 @@ def load_identity(cookie: str) -> Identity | None:
     return identity
 
 
+def reread_identity(identity: Identity) -> Identity | None:
+    """Read a session again from the database, past the cache, and remember what it says."""
+    # Used where a cached identity may lag behind an upgrade of this very session (a second
+    # factor proved on another app server): the cache only bounds how late *endings* are seen.
+    fresh = read_identity(identity.session_key)
+    key_hash = hash_key(identity.session_key)
+    if fresh is None:
+        identity_cache().forget(key_hash)
+    else:
+        identity_cache().put(key_hash, fresh)
+    return fresh
+
+
 def _signed_out() -> None:
     """Forget an ended or unreadable session, and say so calmly on the next page."""
     # Forget the ended session in the cookie, so later requests need no look-up at all.

@@ -8,12 +8,14 @@ from werkzeug.wrappers import Response
 
 from lms.auth.forms import CodeForm
 from lms.auth.identity import Identity
+from lms.auth.loader import reread_identity
 from lms.auth.models import User
 from lms.auth.second_factor import (
     CodeRefused,
     SessionLocked,
     check_code,
     confirm_enrolment,
+    enrolment,
     mark_session_verified,
     pending_secret,
     provisioning_svg,
@@ -52,10 +54,23 @@ def lead_to_second_factor() -> Response | None:
     """Send a signed-in person to the code step or to set-up before anything else."""
     if request.endpoint in OPEN_ENDPOINTS or not current_user.is_authenticated:
         return None
-    if current_user.enrolled and not current_user.second_factor:
+    identity = current_user._get_current_object()
+    if _must_prove(identity) is None:
+        return None
+    # Another app server may have just recorded the code: its cache entry lags, not the row.
+    fresh = reread_identity(identity)
+    if fresh is not None:
+        login_user(fresh)
+        identity = fresh
+    return _must_prove(identity)
+
+
+def _must_prove(identity: Identity) -> Response | None:
+    """Return where this session must go before anything else, or None."""
+    if identity.enrolled and not identity.second_factor:
         return redirect(url_for("auth.second_factor_code", next=request.full_path))
-    if not current_user.enrolled and requires_second_factor(
-            current_user.role, current_app.config["LMS_REQUIRE_2FA"]):
+    if not identity.enrolled and requires_second_factor(
+            identity.role, current_app.config["LMS_REQUIRE_2FA"]):
         return redirect(url_for("auth.second_factor_setup"))
     return None
 
@@ -96,7 +111,9 @@ def second_factor_code() -> str | Response | tuple[str, int]:
 @limiter.limit(_code_limit, methods=["POST"], key_func=_this_session)
 def second_factor_setup() -> str | Response | tuple[str, int]:
     """Set up an authenticator app: QR code and secret, a first code, then recovery codes."""
-    if current_user.enrolled:
+    # From the database, not the identity: another server's cache may not know of it yet,
+    # and an enrolled secret must never be shown again.
+    if enrolment(current_user.id) is not None:
         if not current_user.second_factor:
             return redirect(url_for("auth.second_factor_code"))
         return render_template("auth/second_factor_done.html",

@@ -267,3 +267,22 @@ def test_admin_reset_and_command_are_audited(app: Flask, client: FlaskClient, ru
 def test_the_command_refuses_an_unknown_address(app: Flask, runner: object) -> None:
     result = runner.invoke(args=["lms", "2fa", "reset", "nobody@example.org"])  # type: ignore[attr-defined]
     assert result.exit_code != 0 and "No account" in result.output
+
+
+def test_a_code_proved_on_one_server_is_seen_at_once_on_another(
+        servers: tuple[Flask, Flask], people: dict[str, int]) -> None:
+    from tests.auth.test_sessions import _cookie, _same_browser_on
+
+    server_a, server_b = servers
+    with server_a.app_context():
+        secret, _ = _enrol(people["supervisor"], utcnow() - timedelta(minutes=5))
+    browser = server_a.test_client()
+    _signed_in_with_password(browser, "supervisor@example.org")
+    on_b = _same_browser_on(server_b, _cookie(browser))
+    # Server B now holds this session, not yet proved, in its identity cache.
+    assert on_b.get("/supervision/queue").headers["Location"].startswith("/sign-in/code")
+    assert _post_code(browser, pyotp.TOTP(secret).now()).status_code == 302  # type: ignore[attr-defined]
+    on_b = _same_browser_on(server_b, _cookie(browser))
+    assert on_b.get("/supervision/queue").status_code == 200
+    # Set-up never shows the secret again, on either server.
+    assert secret not in on_b.get("/account/two-step").get_data(as_text=True)
