@@ -23,7 +23,11 @@ from lms.auth.services import (
 from lms.catalog.services import get_catalog
 from lms.extensions import db
 from lms.learning.services import enroll
-from lms.notifications.services import send_invitation, send_trainee_assigned
+from lms.notifications.services import (
+    send_invitation,
+    send_second_factor_reset,
+    send_trainee_assigned,
+)
 
 
 class PeopleError(AccountError):
@@ -167,4 +171,5 @@ def reset_two_step(person: User, actor: User | None, how: str) -> bool:
     had = reset_second_factor(person)
     append_event("auth.second_factor_reset", actor, person,
                  {"had_second_factor": had, "how": how})
+    send_second_factor_reset(person, by_admin=actor is not None)
     return had

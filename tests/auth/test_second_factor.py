@@ -262,6 +262,13 @@ def test_admin_reset_and_command_are_audited(app: Flask, client: FlaskClient, ru
             AuditEvent.kind == "auth.second_factor_reset").order_by(AuditEvent.id)).all()
         assert [(event.payload["how"], event.actor_id) for event in events] == [
             ("command line", None), ("admin", people["admin"])]
+        from lms.notifications.models import OutboxMessage
+
+        mails = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == "second_factor_reset").order_by(OutboxMessage.id)).all()
+        assert [mail.recipient for mail in mails] == ["admin@example.org",
+                                                      "supervisor@example.org"]
+        assert "by an administrator" in mails[1].body_text
 
 
 def test_the_command_refuses_an_unknown_address(app: Flask, runner: object) -> None:
