@@ -1,7 +1,7 @@
 """auth: a second factor (TOTP and recovery codes) and its facts on each session
 
 Revision ID: c5e7a9b1d3f4
-Revises: a17c0ffee017
+Revises: c0h0a7e5b1d2
 Create Date: 2026-12-06 14:55:00.000000
 
 """
@@ -12,7 +12,7 @@ import lms.models  # noqa: F401  (custom column types such as UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'c5e7a9b1d3f4'
-down_revision = 'a17c0ffee017'
+down_revision = 'c0h0a7e5b1d2'
 branch_labels = None
 depends_on = None
 
