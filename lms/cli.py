@@ -235,3 +235,22 @@ def _missing_tables() -> list[str]:
     wanted = ("audit_event", "audit_head", "certificate", "practice_entry", "practice_decision",
               "competency_observation", "supervision_session", "session_attendee")
     return [name for name in wanted if name not in present]
+
+
+two_factor_cli = AppGroup("2fa", help="Two-step sign-in.")
+lms_cli.add_command(two_factor_cli)
+
+
+@two_factor_cli.command("reset")
+@click.argument("email")
+def reset_two_factor(email: str) -> None:
+    """Reset a person's two-step sign-in (for example the last admin's), audited."""
+    from lms.admin.services import reset_two_step
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account has the e-mail address {email!r}.")
+    had = reset_two_step(user, None, how="command line")
+    db.session.commit()
+    click.echo(f"Two-step sign-in reset for {user.email}"
+               f"{'' if had else ' (none was set up)'}; they set it up at their next sign-in.")

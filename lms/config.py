@@ -83,6 +83,10 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
         # How long a process serves a verify page it has built (verify_cache.py); at most 10.
         "LMS_VERIFY_CACHE_SECONDS": _optional_int(env.get("LMS_VERIFY_CACHE_SECONDS"),
                                                   "LMS_VERIFY_CACHE_SECONDS"),
+        # Who must sign in with a second factor: staff (supervisors and admins), all or none.
+        "LMS_REQUIRE_2FA": env.get("LMS_REQUIRE_2FA") or None,
+        # Second-factor codes per session; wrong ones beyond this wait (MAX_WRONG_CODES ends it).
+        "LMS_2FA_RATE_LIMIT": env.get("LMS_2FA_RATE_LIMIT", "5 per minute"),
     }
     config.update(overrides)
     _check_time_zone(config["LMS_TIME_ZONE"])
@@ -102,6 +106,14 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
     if not 0 <= config["LMS_VERIFY_CACHE_SECONDS"] <= 10:
         raise ConfigError("LMS_VERIFY_CACHE_SECONDS must be 0 to 10: a revocation must show on "
                           "every app server within 10 seconds")
+
+    if config["LMS_REQUIRE_2FA"] is None:
+        # Production guards real sign-offs; development and tests start from seeded demo
+        # accounts and browser tests that would otherwise all need an authenticator app.
+        config["LMS_REQUIRE_2FA"] = "staff" if environment == "production" else "none"
+    if config["LMS_REQUIRE_2FA"] not in ("staff", "all", "none"):
+        raise ConfigError(f"LMS_REQUIRE_2FA must be staff, all or none, not "
+                          f"{config['LMS_REQUIRE_2FA']!r}")
 
     https = urlsplit(config["LMS_BASE_URL"]).scheme == "https"
     config["SESSION_COOKIE_SECURE"] = https

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from lms.audit.services import append_event
 from lms.auth.assignments import supervisor_is_assigned
 from lms.auth.models import Role, SupervisorAssignment, User, find_user_by_email, new_security_stamp
 from lms.auth.services import (
@@ -17,11 +18,16 @@ from lms.auth.services import (
     end_all_sessions,
     has_hidden_characters,
     make_account_link,
+    reset_second_factor,
 )
 from lms.catalog.services import get_catalog
 from lms.extensions import db
 from lms.learning.services import enroll
-from lms.notifications.services import send_invitation, send_trainee_assigned
+from lms.notifications.services import (
+    send_invitation,
+    send_second_factor_reset,
+    send_trainee_assigned,
+)
 
 
 class PeopleError(AccountError):
@@ -158,3 +164,12 @@ def people_query(search: str = "", role: Role | None = None) -> Select[User]:
         query = query.where(or_(User.email.contains(term, autoescape=True),
                                 func.lower(User.display_name).contains(term, autoescape=True)))
     return query
+
+
+def reset_two_step(person: User, actor: User | None, how: str) -> bool:
+    """Reset a person's two-step sign-in after a lost device, audited; return if they had one."""
+    had = reset_second_factor(person)
+    append_event("auth.second_factor_reset", actor, person,
+                 {"had_second_factor": had, "how": how})
+    send_second_factor_reset(person, by_admin=actor is not None)
+    return had

@@ -16,6 +16,7 @@ from lms.admin.services import (
     invite_person,
     people_query,
     renew_link,
+    reset_two_step,
     set_active,
     unassign_supervisor,
 )
@@ -147,6 +148,19 @@ def _set_active(user_id: int, active: bool) -> Response:
     except PeopleError as error:
         return _refused(user, error)
     return _apply(user, f"{user.name} is now {'active' if active else 'deactivated'}.")
+
+
+@bp.post("/people/<int:user_id>/reset-two-step")
+@role_required(Role.ADMIN)
+def reset_second_factor(user_id: int) -> Response:
+    """Remove a person's second factor after a lost device; they set it up again."""
+    user = _person_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    reset_two_step(user, db.session.get(User, current_user.id), how="admin")
+    return _apply(user, f"{user.name}'s two-step sign-in has been reset and they have been "
+                        "signed out everywhere. They will set it up again when they next "
+                        "sign in.")
 
 
 @bp.post("/people/<int:user_id>/link")

@@ -44,3 +44,12 @@ class JoinForm(NewPasswordForm):
                     Length(max=120), visible_characters],
         description="As you would like it shown to supervisors and on your certificate.",
     )
+
+
+class CodeForm(FlaskForm):
+    """A six-digit code from an authenticator app, or a recovery code."""
+
+    code = StringField("Code", validators=[
+        DataRequired("Please enter the code from your authenticator app."), Length(max=40)],
+        description="The six digits your authenticator app shows now, or one of your "
+                    "recovery codes.")

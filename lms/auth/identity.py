@@ -38,6 +38,10 @@ class Identity:
     time_zone: str | None = None
     #: Only active people ever get an identity; Flask-Login asks.
     is_active: bool = True
+    #: Whether the person has a second factor set up (lms.auth.second_factor).
+    enrolled: bool = False
+    #: Whether this session has proved the second factor.
+    second_factor: bool = False
 
     @property
     def name(self) -> str:

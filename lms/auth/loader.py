@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from lms.auth.identity import Identity, IdentityCache, identity_cache
 from lms.auth.models import User
+from lms.auth.second_factor import SecondFactor
 from lms.auth.sessions import UserSession, hash_key
 from lms.extensions import db, login_manager
 from lms.ids import parse_id
@@ -27,8 +28,10 @@ _STAMP = re.compile(r"[A-Za-z0-9_-]{8,32}")
 
 # Built once per process: one statement, bound per request.
 _IDENTITY = (
-    select(User.id, User.role, User.display_name, User.session_stamp, User.time_zone)
+    select(User.id, User.role, User.display_name, User.session_stamp, User.time_zone,
+           UserSession.second_factor_at, SecondFactor.enrolled_at)
     .join(UserSession, UserSession.user_id == User.id)
+    .outerjoin(SecondFactor, SecondFactor.user_id == User.id)
     .where(UserSession.key_hash == bindparam("key_hash"),
            UserSession.ended_at.is_(None),
            UserSession.expires_at > bindparam("now"),
@@ -43,7 +46,9 @@ def read_identity(key: str) -> Identity | None:
     if row is None:
         return None
     return Identity(id=row.id, role=row.role, display_name=row.display_name or "",
-                    stamp=row.session_stamp, session_key=key, time_zone=row.time_zone)
+                    stamp=row.session_stamp, session_key=key, time_zone=row.time_zone,
+                    enrolled=row.enrolled_at is not None,
+                    second_factor=row.second_factor_at is not None)
 
 
 def load_identity(cookie: str) -> Identity | None:
@@ -70,6 +75,19 @@ def load_identity(cookie: str) -> Identity | None:
         _signed_out()
         return None
     return identity
+
+
+def reread_identity(identity: Identity) -> Identity | None:
+    """Read a session again from the database, past the cache, and remember what it says."""
+    # Used where a cached identity may lag behind an upgrade of this very session (a second
+    # factor proved on another app server): the cache only bounds how late *endings* are seen.
+    fresh = read_identity(identity.session_key)
+    key_hash = hash_key(identity.session_key)
+    if fresh is None:
+        identity_cache().forget(key_hash)
+    else:
+        identity_cache().put(key_hash, fresh)
+    return fresh
 
 
 def _signed_out() -> None:

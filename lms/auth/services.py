@@ -18,6 +18,7 @@ from lms.auth.passwords import (
     password_problem,
     verify_password,
 )
+from lms.auth.second_factor import remove_second_factor
 from lms.auth.sessions import EndReason as EndReason
 from lms.auth.sessions import end_all_sessions as end_all_sessions
 from lms.extensions import db
@@ -167,3 +168,10 @@ def personal_data(user: User) -> dict[str, RecordSource]:
                                                    SupervisorAssignment.supervisor_id == user.id))
             .order_by(SupervisorAssignment.id)),
     }
+
+
+def reset_second_factor(person: User) -> bool:
+    """Remove a person's second factor after a lost device and end their sessions."""
+    had = remove_second_factor(person)
+    end_all_sessions(person, EndReason.SECOND_FACTOR_RESET)
+    return had

@@ -26,7 +26,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, delete, event, or_, update
+from sqlalchemy import ForeignKey, Integer, String, delete, event, or_, update
 from sqlalchemy.orm import NO_VALUE, Mapped, mapped_column
 
 from lms.auth.identity import identity_cache
@@ -47,6 +47,7 @@ class EndReason:
     DEACTIVATED = "deactivated"
     ROLE = "role-changed"
     REPLACED = "signed-in-again"
+    SECOND_FACTOR_RESET = "second-factor-reset"
 
 
 class UserSession(Model):
@@ -62,6 +63,10 @@ class UserSession(Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(String(32))
+    #: When this session proved the second factor (lms.auth.second_factor); NULL if not yet.
+    second_factor_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Wrong second-factor codes sent in this session; too many end it.
+    wrong_codes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 def hash_key(key: str) -> str:

@@ -75,6 +75,8 @@ def sign_in() -> str | Response:
         else:
             begin_session(user)
             db.session.commit()
+            if current_user.enrolled:
+                return redirect(url_for("auth.second_factor_code", next=request.args.get("next")))
             return redirect(safe_next_url(request.args.get("next")))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("auth/sign_in.html", form=form), status  # type: ignore[return-value]

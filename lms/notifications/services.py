@@ -74,6 +74,13 @@ def send_password_changed(user: User) -> OutboxMessage | None:
                          {"forgot_url": _url("/password/forgot")})
 
 
+def send_second_factor_reset(user: User, by_admin: bool) -> OutboxMessage | None:
+    """Tell a person their two-step sign-in was reset, in case they did not ask for it."""
+    how = "by an administrator" if by_admin else "from the server's command line"
+    return queue_message("second_factor_reset", Category.SECURITY, _to(user),
+                         "Your Lantern two-step sign-in was reset", {"how": how})
+
+
 def send_email_changed(user: User, old_email: str) -> list[OutboxMessage]:
     """Tell a person, at the new and the old address, that their e-mail address changed."""
     context = {"new_email": user.email, "forgot_url": _url("/password/forgot")}

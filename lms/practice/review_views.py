@@ -76,7 +76,8 @@ def approve(entry_id: int) -> Response | tuple[str, int]:
         abort(400)
     try:
         decide(entry, current_user, Decision.APPROVE,
-               seen_submission=_submission(form.submission.data))
+               seen_submission=_submission(form.submission.data),
+               second_factor=current_user.second_factor)
     except NotAssigned:
         abort(404)  # a trainee they do not supervise: their entries look missing
     except AlreadyDecided as error:
@@ -101,7 +102,8 @@ def return_entry(entry_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             decide(entry, current_user, Decision.RETURN, form.comment.data or "",
-                   seen_submission=_submission(form.submission.data))
+                   seen_submission=_submission(form.submission.data),
+                   second_factor=current_user.second_factor)
         except AlreadyDecided as error:
             db.session.rollback()
             return conflict(str(error), _queue_url(), "Back to your queue")
@@ -136,7 +138,8 @@ def bulk_approve() -> Response:
         flash("Please tick at least one entry to approve.", "error")
         return redirect(_queue_url())
     try:
-        approved, skipped = approve_many(current_user, chosen)
+        approved, skipped = approve_many(
+            current_user, chosen, second_factor=current_user.second_factor)
     except NotAssigned as error:
         abort(403, str(error))
     db.session.commit()

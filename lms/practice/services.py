@@ -285,7 +285,8 @@ def ensure_assigned(supervisor: User, trainee_id: int) -> None:
         raise NotAssigned("You are not assigned to supervise this trainee.")
 
 
-def approve_many(supervisor: User, chosen: Mapping[int, int | None]) -> tuple[int, int]:
+def approve_many(supervisor: User, chosen: Mapping[int, int | None],
+                 second_factor: bool = False) -> tuple[int, int]:
     """Approve the chosen entries (id to the submission seen); return (approved, skipped).
 
     Every entry must be from a trainee assigned to the supervisor, or none is approved; an
@@ -301,7 +302,8 @@ def approve_many(supervisor: User, chosen: Mapping[int, int | None]) -> tuple[in
     approved = skipped = 0
     for entry in entries:
         try:
-            decide(entry, supervisor, Decision.APPROVE, seen_submission=chosen[entry.id])
+            decide(entry, supervisor, Decision.APPROVE, seen_submission=chosen[entry.id],
+                   second_factor=second_factor)
         except AlreadyDecided:
             skipped += 1
         else:
@@ -327,8 +329,8 @@ def _why_not_decided(entry: PracticeEntry, seen: int | None) -> AlreadyDecided:
 
 
 def decide(entry: PracticeEntry, supervisor: User, decision: Decision, comment: str = "",
-           seen_submission: int | None = None, now: datetime | None = None
-           ) -> PracticeDecision:
+           seen_submission: int | None = None, now: datetime | None = None,
+           second_factor: bool = False) -> PracticeDecision:
     """Approve or return a submitted entry once, recording who, when and the content hash."""
     ensure_assigned(supervisor, entry.trainee_id)
     comment = comment.strip()
@@ -362,6 +364,8 @@ def decide(entry: PracticeEntry, supervisor: User, decision: Decision, comment: 
         "content_sha256": digest, "minutes": entry.minutes, "activity": entry.activity,
         "date": entry.practice_date.isoformat(),
         "comment_sha256": sha256_of(comment) if comment else None,
+        # Whether the session that signed off had proved a second factor (issue 14).
+        "second_factor": second_factor,
     }, about=entry.trainee_id, now=now)
     if decision is Decision.RETURN:
         send_entry_returned(entry.trainee_id, entry.id)  # the comment stays in Lantern
