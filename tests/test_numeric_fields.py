@@ -81,6 +81,8 @@ def _routes(people: dict[str, int]) -> dict[str, tuple[str, str, dict[str, Any]]
         "AssignSupervisorForm": ("admin@example.org",
                                  f"/admin/people/{people['trainee']}/supervisors",
                                  {"supervisor_id": str(people["supervisor"])}),
+        "MoveForm": ("admin@example.org", f"/admin/people/{people['trainee']}/cohort",
+                     {"cohort_id": "1"}),
         "SessionForm": ("supervisor@example.org", "/supervision/sessions/new", {
             "session_date": yesterday, "minutes": "60", "kind": "individual",
             "modality": "video", "trainees": str(people["trainee"]),

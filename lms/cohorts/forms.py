@@ -8,6 +8,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from lms.auth.validators import visible_characters
+from lms.ids import coerce_id
 
 
 class CohortForm(FlaskForm):
@@ -28,8 +29,10 @@ class CohortForm(FlaskForm):
 class MoveForm(FlaskForm):
     """Which cohort a trainee moves to."""
 
-    cohort_id = SelectField("Cohort", coerce=int, validators=[
-        DataRequired("Please choose a cohort.")])
+    cohort_id = SelectField("Cohort", coerce=coerce_id, validators=[
+        DataRequired("Please choose a cohort.")],
+        invalid_choice_message="Please choose a cohort from the list.",
+        invalid_value_message="Please choose a cohort from the list.")
 
 
 class UploadForm(FlaskForm):
