@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Float
@@ -57,3 +58,12 @@ def rank_at(count: ColumnElement[int], numerator: int, denominator: int) -> Colu
 
 
 __all__ = ["days_between", "rank_at", "week_start"]
+
+
+def aware_utc(value: datetime | str | None) -> datetime | None:
+    """Return a UTC datetime from a column SQLite may hand back naive, or as text (a union)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -7,7 +7,7 @@ statement itself; none loads records one trainee at a time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import Select, and_, case, func, select
 
@@ -22,7 +22,7 @@ from lms.practice.models import (
     SessionAttendee,
     SupervisionSession,
 )
-from lms.sqltime import days_between, rank_at, week_start
+from lms.sqltime import aware_utc, days_between, rank_at, week_start
 
 __all__ = [
     "Turnaround",
@@ -119,17 +119,9 @@ def waiting_by_supervisor(supervisor_id: int | None = None) -> list[WaitingLoad]
               .order_by(oldest))
     if supervisor_id is not None:
         query = query.where(SupervisorAssignment.supervisor_id == supervisor_id)
-    return [WaitingLoad(sid, name or email, int(count), _aware(first))
+    return [WaitingLoad(sid, name or email, int(count), aware_utc(first))
             for sid, name, email, count, first in db.session.execute(query)]
 
-
-def _aware(value: datetime | str | None) -> datetime | None:
-    """Return a UTC datetime from a column SQLite may hand back naive or as text."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True)

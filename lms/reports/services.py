@@ -10,7 +10,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from html import unescape
 from pathlib import Path
 
@@ -34,7 +34,7 @@ from lms.reports.stages import (
     row_params,
     trainee_rows,
 )
-from lms.sqltime import days_between, rank_at
+from lms.sqltime import aware_utc, days_between, rank_at
 
 __all__ = [
     "STAGE_LABELS",
@@ -118,17 +118,9 @@ def trainee_list(scope: Scope, now: datetime, stage: Stage | None = None, quiet:
         lines.append(TraineeLine(
             row["user_id"], row["display_name"] or row["email"], row["program_slug"],
             Stage(row["stage"]), int(row["modules_passed"]), int(row["modules_needed"]),
-            int(row["counted_minutes"]), int(row["minutes_needed"]), _aware(row["last_at"])))
+            int(row["counted_minutes"]), int(row["minutes_needed"]), aware_utc(row["last_at"])))
     return lines, total
 
-
-def _aware(value: datetime | str | None) -> datetime | None:
-    """Return a UTC datetime from a column SQLite may hand back as text through a union."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True)
