@@ -27,6 +27,12 @@ from lms.cohorts.services import cohorts_by_name, name_key
 from lms.extensions import db, execute_dml
 from lms.learning.services import enrol_many
 from lms.models import utcnow
+from lms.notifications.services import (
+    InvitationDeliveries,
+    invitation_deliveries,
+    mail_enabled,
+    send_invitations,
+)
 
 COLUMNS = ("name", "email", "cohort", "supervisor_email")
 MAX_ROWS = 10_000
@@ -283,6 +289,8 @@ def confirm(token: str, confirmed_by: User, now: datetime | None = None) -> Impo
         raise ImportChanged("Nothing was created: something changed since the preview (for "
                            "example, someone was invited meanwhile). The rows are marked below.")
     _create_people(batch, rows, confirmed_by)
+    if mail_enabled():
+        _send_invitations(rows, confirmed_by)
     return batch
 
 
@@ -301,8 +309,9 @@ def _create_people(batch: ImportBatch, rows: list[ImportRow], by: User) -> None:
         cohort = cohorts[name_key(row.cohort_name)]
         by_cohort.setdefault(cohort.id, []).append(row.user_id)
     assert batch.confirmed_at is not None
-    enrol_many([(ids[row.email], cohorts[name_key(row.cohort_name)].program_slug)
-                for row in rows], batch.confirmed_at)
+    enrol_many([(ids[row.email], cohorts[name_key(row.cohort_name)].program_slug,
+                 cohorts[name_key(row.cohort_name)].edition_number) for row in rows],
+               batch.confirmed_at)
     db.session.execute(insert(CohortMember), [
         {"user_id": ids[row.email], "cohort_id": cohorts[name_key(row.cohort_name)].id,
          "joined_at": batch.confirmed_at} for row in rows])
@@ -318,8 +327,27 @@ def _create_people(batch: ImportBatch, rows: list[ImportRow], by: User) -> None:
         assert placed is not None
         # One recorded placement per cohort: the audit chain names every person placed.
         append_event("cohort.import", by, ("cohort", cohort_id), {
-            "batch": batch.token[:8], "to_edition": placed.edition,
+            "batch": batch.token[:8], "to_edition": placed.edition_number,
             "program": placed.program_slug, "trainees": sorted(user_ids)})
+
+
+def _send_invitations(rows: list[ImportRow], by: User) -> None:
+    """Queue each new person's invitation in this transaction; the worker delivers them."""
+    ids = sorted(row.user_id for row in rows if row.user_id is not None)
+    people: list[User] = []
+    for start in range(0, len(ids), _CHUNK):
+        people.extend(db.session.scalars(select(User).where(User.id.in_(ids[start:start + _CHUNK]))
+                                         .order_by(User.id)))
+    send_invitations(((person, make_account_link(person, LinkPurpose.INVITE))
+                      for person in people), by)
+
+
+def invitation_report(batch: ImportBatch) -> InvitationDeliveries:
+    """Say how the invitations of an imported batch fared: sent, waiting, failed and to whom."""
+    assert batch.confirmed_at is not None
+    imported = select(ImportRow.user_id).where(ImportRow.batch_token == batch.token,
+                                               ImportRow.user_id.is_not(None))
+    return invitation_deliveries(imported, batch.confirmed_at)
 
 
 def link_rows(batch: ImportBatch) -> list[tuple[str, str, str, str]]:

@@ -73,7 +73,10 @@ def cohort(cohort_id: int) -> str:
     page = db.paginate(query, page=requested_page(), per_page=PAGE_SIZE, error_out=False)
     catalog = get_catalog()
     program = catalog.programs.get(found.program_slug)
-    chosen = profiles(program).get(found.profile_slug) if program else None
+    try:
+        chosen = profiles(program, found.edition_number).get(found.profile_slug) if program else None
+    except KeyError:  # the edition left the content; the slug is shown instead
+        chosen = None
     return render_template("cohorts/cohort.html", cohort=found, page=page, program=program,
                            profile=chosen)
 

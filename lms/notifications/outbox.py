@@ -55,6 +55,15 @@ def queue_message(kind: str, category: Category, to: Recipient, subject: str,
     The body comes from templates/notifications/email/<kind>.txt and .html. Nothing is written
     when LMS_MAIL_URL is `none` or the person turned this category off.
     """
+    message = build_message(kind, category, to, subject, context)
+    if message is not None:
+        add_messages([message])
+    return message
+
+
+def build_message(kind: str, category: Category, to: Recipient, subject: str,
+                  context: dict[str, Any] | None = None) -> OutboxMessage | None:
+    """Compose one outbox row as queue_message does, without adding it to the session."""
     for value in (to.email, to.name or "", subject):
         if _CONTROL.search(value):
             raise HeaderInjection("A name, address or subject holds a line break; "
@@ -71,10 +80,14 @@ def queue_message(kind: str, category: Category, to: Recipient, subject: str,
         body_text=render_template(f"notifications/email/{kind}.txt", **values),
         body_html=render_template(f"notifications/email/{kind}.html", **values),
         unsubscribe_url=unsubscribe)
-    db.session.add(message)
-    db.session.flush()
-    db.session.info.setdefault(NEW_MESSAGES_KEY, []).append(message.id)
     return message
+
+
+def add_messages(messages: list[OutboxMessage]) -> None:
+    """Write built messages into the outbox with one flush, remembered for inline delivery."""
+    db.session.add_all(messages)
+    db.session.flush()
+    db.session.info.setdefault(NEW_MESSAGES_KEY, []).extend(message.id for message in messages)
 
 
 def queue_once(user_id: int, kind: str, key: str) -> bool:
