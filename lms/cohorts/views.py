@@ -73,10 +73,9 @@ def cohort(cohort_id: int) -> str:
     page = db.paginate(query, page=requested_page(), per_page=PAGE_SIZE, error_out=False)
     catalog = get_catalog()
     program = catalog.programs.get(found.program_slug)
-    try:
-        chosen = profiles(program, found.edition_number).get(found.profile_slug) if program else None
-    except KeyError:  # the edition left the content; the slug is shown instead
-        chosen = None
+    chosen = None
+    if program is not None and found.edition_number in {e.number for e in program.editions}:
+        chosen = profiles(program, found.edition_number).get(found.profile_slug)
     return render_template("cohorts/cohort.html", cohort=found, page=page, program=program,
                            profile=chosen)
 

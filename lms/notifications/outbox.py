@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.extensions import db
@@ -57,7 +57,7 @@ def queue_message(kind: str, category: Category, to: Recipient, subject: str,
     """
     message = build_message(kind, category, to, subject, context)
     if message is not None:
-        add_messages([message])
+        add_message(message)
     return message
 
 
@@ -83,11 +83,30 @@ def build_message(kind: str, category: Category, to: Recipient, subject: str,
     return message
 
 
-def add_messages(messages: list[OutboxMessage]) -> None:
-    """Write built messages into the outbox with one flush, remembered for inline delivery."""
-    db.session.add_all(messages)
+def add_message(message: OutboxMessage) -> None:
+    """Write one built message into the outbox (flushed), remembered for inline delivery."""
+    db.session.add(message)
     db.session.flush()
-    db.session.info.setdefault(NEW_MESSAGES_KEY, []).extend(message.id for message in messages)
+    db.session.info.setdefault(NEW_MESSAGES_KEY, []).append(message.id)
+
+
+#: The columns a built message fills; the rest (status, attempts, times) take their defaults.
+_BUILT = ("message_id", "kind", "category", "user_id", "recipient", "recipient_name", "subject",
+          "body_text", "body_html", "unsubscribe_url")
+
+
+def insert_messages(messages: list[OutboxMessage]) -> list[int]:
+    """Write many built messages in multi-row INSERTs, not one per message; return their ids.
+
+    The objects stay outside the session: a bulk import reads the outcome from the outbox.
+    """
+    if not messages:
+        return []
+    # Core executemany with RETURNING: the ORM's flush sends one INSERT per row on SQLite.
+    ids = list(db.session.scalars(insert(OutboxMessage).returning(OutboxMessage.id), [
+        {column: getattr(message, column) for column in _BUILT} for message in messages]))
+    db.session.info.setdefault(NEW_MESSAGES_KEY, []).extend(ids)
+    return ids
 
 
 def queue_once(user_id: int, kind: str, key: str) -> bool:

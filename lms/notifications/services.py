@@ -21,8 +21,9 @@ from lms.notifications.models import Category, OutboxMessage, OutboxStatus
 from lms.notifications.outbox import (
     HeaderInjection,
     Recipient,
-    add_messages,
+    add_message,
     build_message,
+    insert_messages,
     mail_settings,
     queue_message,
     queue_once,
@@ -70,16 +71,16 @@ def send_invitation(user: User, link: str, invited_by: User | None = None) -> Ou
     """Queue the invitation with its one-time join link."""
     message = _invitation(user, link, invited_by)
     if message is not None:
-        add_messages([message])
+        add_message(message)
     return message
 
 
 def send_invitations(invitations: Iterable[tuple[User, str]], invited_by: User | None = None
-                     ) -> list[OutboxMessage]:
-    """Queue many invitations (a bulk import) exactly as send_invitation does, in one flush.
+                     ) -> list[int]:
+    """Queue many invitations (a bulk import) as send_invitation does, in a few INSERTs.
 
-    Return the queued messages; a person whose name or address cannot go into a header is left
-    out (the caller can tell by comparing user ids) rather than stopping everyone else's.
+    Return the queued messages' ids. A person whose name or address cannot go into a header is
+    left out (invitation_deliveries counts them as not queued) rather than stopping the rest.
     """
     messages = []
     for user, link in invitations:
@@ -89,9 +90,7 @@ def send_invitations(invitations: Iterable[tuple[User, str]], invited_by: User |
             continue
         if message is not None:
             messages.append(message)
-    if messages:
-        add_messages(messages)
-    return messages
+    return insert_messages(messages)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from lms.audit.models import AuditEvent
 from lms.auth.models import Role, User, find_user_by_email
 from lms.cohorts.models import CohortMember, ImportBatch
-from lms.cohorts.services import create_cohort
 from lms.extensions import db
 from lms.learning.models import Enrollment
 from lms.models import utcnow
@@ -20,17 +19,6 @@ from tests.conftest import csrf_token
 from tests.sqlcount import counting_queries
 
 HEADER = "name,email,cohort,supervisor_email\n"
-
-
-@pytest.fixture
-def cohort(app, people):
-    """Create the cohort 'Spring 2027' on Foundations."""
-    with app.app_context():
-        made = create_cohort("Spring 2027", "foundations", "default", date(2027, 3, 1), None)
-        db.session.commit()
-        cohort_id = made.id
-        db.session.remove()
-    return cohort_id
 
 
 def upload(client, body: bytes | str, name: str = "people.csv"):
