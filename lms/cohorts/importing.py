@@ -193,8 +193,10 @@ def check(rows: list[ParsedRow]) -> None:
         elif supervisor_user is None:
             row.problems.append(f"no supervisor has the address {row.supervisor_email}")
         elif supervisor_user.role is not Role.SUPERVISOR:
-            row.problems.append(f"{row.supervisor_email} belongs to a "
-                                f"{supervisor_user.role.value}, not a supervisor")
+            role = supervisor_user.role.value
+            row.problems.append(f"{row.supervisor_email} belongs to "
+                                f"{'an' if role[0] in 'aeiou' else 'a'} {role}, "
+                                "not a supervisor")
         elif not supervisor_user.is_active:
             row.problems.append(f"the supervisor {row.supervisor_email} is deactivated")
 
