@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -20,11 +22,20 @@ from tests.conftest import csrf_token
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.learning.test_editions import _courses
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _with_foundations(courses: Path) -> Path:
+    """Add the real Foundations program beside the demo one: two programs to choose from."""
+    shutil.copytree(ROOT / "courses" / "foundations", courses / "foundations")
+    return courses
+
 
 @pytest.fixture
 def deploy(app, tmp_path, monkeypatch):
     """Deploy the two-edition demo program with 1 or 2 editions published."""
-    catalogs = {count: load_catalog(_courses(tmp_path / f"v{count}", count)) for count in (1, 2)}
+    catalogs = {count: load_catalog(_with_foundations(_courses(tmp_path / f"v{count}", count)))
+                for count in (1, 2)}
 
     def _deploy(published: int) -> None:
         monkeypatch.setitem(app.extensions, "lantern.catalog", catalogs[published])
@@ -138,3 +149,33 @@ def test_a_bulk_import_enrols_at_the_cohorts_edition(setting):
     assert (edition_of(ada.id, "demo"), edition_of(ben.id, "demo")) == (1, 2)
     placed = {e.subject_id: e.payload["to_edition"] for e in _events("cohort.import")}
     assert sorted(placed.values()) == [1, 2]
+
+
+def test_an_admin_creates_a_cohort_on_an_earlier_edition_and_moves_a_trainee_into_it(
+        app, setting, client, sign_in):
+    admin, _early, late, trainee = setting
+    move_to_cohort(trainee, late, admin)
+    db.session.commit()
+    trainee_id = trainee.id
+    sign_in("boss@example.org", DEFAULT_PASSWORD)
+    page = client.get("/admin/cohorts/new").get_data(as_text=True)
+    assert ": edition 2 (current)</option>" in page and ": edition 1</option>" in page
+    form = {"csrf_token": csrf_token(client, "/admin/cohorts/new"), "name": "Catch-up",
+            "program": "demo", "profile": "demo:default", "starts_on": "2027-02-01"}
+    refused = client.post("/admin/cohorts/new", data={**form, "edition": "demo:7"})
+    assert refused.status_code == 400
+    assert "Please choose an edition from the list." in refused.get_data(as_text=True)
+    mixed = client.post("/admin/cohorts/new", data={**form, "edition": "foundations:1"})
+    assert mixed.status_code == 400
+    assert "Please choose an edition of the program you chose." in mixed.get_data(as_text=True)
+    made = client.post("/admin/cohorts/new", data={**form, "edition": "demo:1"},
+                       follow_redirects=True)
+    assert "Edition 1" in made.get_data(as_text=True)
+    catch_up = int(made.request.path.rsplit("/", 1)[1])
+    url = f"/admin/people/{trainee_id}"
+    page = client.post(f"{url}/cohort", data={"cohort_id": catch_up,
+                                              "csrf_token": csrf_token(client, url)},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "is now in Catch-up. They moved from edition 2 to edition 1" in page
+    db.session.remove()
+    assert edition_of(trainee_id, "demo") == 1
