@@ -1,4 +1,4 @@
-"""Fixtures for the cohort tests: a cohort to import into, and the real SMTP server."""
+"""Fixtures for the cohort tests: a cohort to import into, the SMTP server, a scratch schema."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from lms.cohorts.services import create_cohort
 from lms.extensions import db
 from tests.notifications.conftest import smtp, smtp_server  # noqa: F401 (fixtures)
+from tests.test_migrations import scratch_postgres_schema  # noqa: F401 (fixture)
 
 
 @pytest.fixture

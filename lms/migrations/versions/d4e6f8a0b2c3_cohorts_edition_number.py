@@ -30,11 +30,12 @@ UPDATE cohort SET edition_number = COALESCE(
 
 
 def upgrade():
+    # NOT NULL with a default is a plain ADD COLUMN on SQLite too: no copy of the table, which
+    # SQLite could not drop while cohort_member rows point at it (foreign keys are on).
     with op.batch_alter_table('cohort', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('edition_number', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('edition_number', sa.Integer(), nullable=False,
+                                      server_default='1'))
     op.execute(BACKFILL)
-    with op.batch_alter_table('cohort', schema=None) as batch_op:
-        batch_op.alter_column('edition_number', existing_type=sa.Integer(), nullable=False)
 
 
 def downgrade():
