@@ -23,7 +23,7 @@ from lms.audit.services import append_event
 from lms.auth.models import Role, SupervisorAssignment, User, new_security_stamp
 from lms.auth.services import LinkPurpose, has_hidden_characters, make_account_link
 from lms.cohorts.models import Cohort, CohortMember, ImportBatch, ImportRow
-from lms.cohorts.services import cohorts_by_name, name_key
+from lms.cohorts.services import cohorts_by_name, edition_refusal, name_key
 from lms.extensions import db, execute_dml
 from lms.learning.services import enrol_many
 from lms.models import utcnow
@@ -179,11 +179,16 @@ def check(rows: list[ParsedRow]) -> None:
     in_file = set(first_line)
     known = _people_by_email(in_file | {row.supervisor_email for row in rows})
     cohorts = cohorts_by_name({row.cohort for row in rows if row.cohort})
+    closed = {key: refusal for key, cohort in cohorts.items()
+              if (refusal := edition_refusal(cohort)) is not None}
     for row in rows:
         if row.email in known:
             row.problems.append(f"{row.email} already has a Lantern account")
         if row.cohort and name_key(row.cohort) not in cohorts:
             row.problems.append(f"there is no cohort called “{row.cohort}”")
+        elif row.cohort and name_key(row.cohort) in closed:
+            row.problems.append(f"nobody can join the cohort “{row.cohort}” now: "
+                                + closed[name_key(row.cohort)])
         if not row.supervisor_email:
             continue
         supervisor_user = known.get(row.supervisor_email)

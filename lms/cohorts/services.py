@@ -31,6 +31,7 @@ __all__ = [
     "cohorts_by_name",
     "create_cohort",
     "current_edition",
+    "edition_refusal",
     "get_cohort",
     "membership_rows",
     "move_to_cohort",
@@ -101,6 +102,18 @@ def cohorts_by_name(names: set[str]) -> dict[str, Cohort]:
     return {cohort.name_key: cohort for cohort in found}
 
 
+def edition_refusal(cohort: Cohort) -> str | None:
+    """Say why nobody can join the cohort's program edition now, or None when they can."""
+    catalog = get_catalog()
+    if cohort.program_slug not in catalog.programs:
+        return "its program is no longer in Lantern's content."
+    try:
+        offered_edition(catalog.program(cohort.program_slug), cohort.edition_number)
+    except EditionError as error:
+        return str(error)
+    return None
+
+
 def move_to_cohort(trainee: User, cohort: Cohort, moved_by: User | None) -> bool:
     """Put a trainee in a cohort, on its program edition, and record the move once.
 
@@ -116,12 +129,9 @@ def move_to_cohort(trainee: User, cohort: Cohort, moved_by: User | None) -> bool
         return False
     before = db.session.get(Cohort, member.cohort_id) if member is not None else None
     enrolled_on = edition_of(trainee.id, cohort.program_slug)
-    program = get_catalog().program(cohort.program_slug)
-    try:
-        # Checked before anything is written, so a refusal leaves the trainee where they were.
-        offered_edition(program, cohort.edition_number)
-    except EditionError as error:
-        raise CohortError(f"{trainee.name} cannot move to {cohort.name}: {error}") from None
+    # Checked before anything is written, so a refusal leaves the trainee where they were.
+    if (refusal := edition_refusal(cohort)) is not None:
+        raise CohortError(f"{trainee.name} cannot move to {cohort.name}: {refusal}")
     if moved_by is not None and moved_by.role is not Role.ADMIN and enrolled_on not in (
             None, cohort.edition_number):
         raise CohortError("Only an admin can move a trainee to a cohort on another edition.")

@@ -179,3 +179,18 @@ def test_an_admin_creates_a_cohort_on_an_earlier_edition_and_moves_a_trainee_int
     assert "is now in Catch-up. They moved from edition 2 to edition 1" in page
     db.session.remove()
     assert edition_of(trainee_id, "demo") == 1
+
+
+def test_an_import_into_a_cohort_whose_edition_cannot_be_given_names_the_rows(setting, deploy):
+    admin, _early, _late, _trainee = setting
+    deploy(1)  # edition 2, which "Late" follows, is a draft again
+    batch = importing.stage(b"name,email,cohort,supervisor_email\n"
+                            b"Ada One,ada@example.org,Early,\nBen Two,ben@example.org,Late,\n",
+                            "two.csv", admin)
+    [row] = importing.problem_rows(batch, 1)
+    assert (row.line, row.email) == (3, "ben@example.org")
+    assert row.problems.startswith("nobody can join the cohort “Late” now: Edition 2")
+    with pytest.raises(importing.ImportRefused, match="some rows still have problems"):
+        importing.confirm(batch.token, admin)
+    db.session.rollback()
+    assert find_user_by_email("ada@example.org") is None
