@@ -146,8 +146,6 @@ def test_a_used_link_cannot_be_used_again(app, people, client, smtp):
     token = csrf_token(client, "/account")
     assert client.post(path, data={"csrf_token": token}).status_code == 410
     with app.app_context():
-        assert db.session.scalar(select(AuditEvent.id).where(
-            AuditEvent.kind == "account.email_changed")) is not None
         events = db.session.scalars(select(AuditEvent).where(
             AuditEvent.kind == "account.email_changed")).all()
         assert len(events) == 1
@@ -158,7 +156,7 @@ def test_a_newer_request_replaces_the_older_link(app, people, client, smtp):
     first = _mailed_link(app, smtp, "first.new@example.org")
     _ask(client, "second.new@example.org")
     second = _mailed_link(app, smtp, "second.new@example.org")
-    refused = _confirm(client, first) if client.get(first).status_code == 200 else client.get(first)
+    refused = client.get(first)
     assert refused.status_code == 410
     assert "a newer request has replaced it" in refused.get_data(as_text=True)
     assert _address(app, people) == "trainee@example.org"
