@@ -114,6 +114,9 @@ ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
     "account.name": ("POST", (SIGN_IN, 400, 400, 400)),
     "account.password": ("POST", (SIGN_IN, 400, 400, 400)),
     "account.time_zone": ("POST", (SIGN_IN, 302, 302, 302)),
+    "account.email": ("POST", (SIGN_IN, 400, 400, 400)),
+    # An unknown confirmation link says so to anyone (the link, not a sign-in, is the proof).
+    "account.confirm_email": ("GET", (410, 410, 410, 410)),
     "account.my_data": ("POST", (SIGN_IN, 200, 200, 200)),
     "account.person": ("GET", (SIGN_IN, 403, 403, 200)),
     "account.person_name": ("POST", (SIGN_IN, 403, 403, 400)),

@@ -33,8 +33,9 @@ __all__ = [
     "HeaderInjection", "InvitationDeliveries", "invitation_deliveries", "mail_enabled",
     "queue_message", "send_certificate_expiring", "send_certificate_issued",
     "send_certificate_revoked", "send_delivery_failed", "send_email_changed",
-    "send_entry_returned", "send_invitation", "send_invitations", "send_password_changed",
-    "send_password_reset", "send_supervisor_digest", "send_trainee_assigned",
+    "send_email_confirmation", "send_entry_returned", "send_invitation", "send_invitations",
+    "send_password_changed", "send_password_reset", "send_second_factor_reset",
+    "send_supervisor_digest", "send_trainee_assigned",
 ]
 
 
@@ -149,6 +150,16 @@ def send_email_changed(user: User, old_email: str) -> list[OutboxMessage]:
                           Recipient(old_email, user.display_name, None),
                           "Your Lantern e-mail address was changed", context)]
     return [message for message in sent if message is not None]
+
+
+def send_email_confirmation(user: User, new_email: str, link: str,
+                            hours: int) -> OutboxMessage | None:
+    """Send the link that confirms a new address to that new address only."""
+    # No user_id: the message goes to an address that is not yet the person's own.
+    return queue_message("email_confirmation", Category.SECURITY,
+                         Recipient(new_email, user.display_name, None),
+                         "Please confirm your new Lantern e-mail address",
+                         {"link": link, "hours": hours})
 
 
 def send_entry_returned(trainee_id: int, entry_id: int) -> OutboxMessage | None:

@@ -12,7 +12,7 @@ from lms.extensions import db
 from lms.learning.models import Enrollment
 from tests.conftest import build_test_app
 
-BEFORE = "c5e7a9b1d3f4"
+BEFORE = "b8d2f4a6c0e1"
 
 
 def _cohort(name: str, program: str) -> int:

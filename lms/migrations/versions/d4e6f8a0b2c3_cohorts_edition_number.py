@@ -1,7 +1,7 @@
 """cohorts: the numbered edition of requirements each cohort's trainees work toward
 
 Revision ID: d4e6f8a0b2c3
-Revises: c5e7a9b1d3f4
+Revises: b8d2f4a6c0e1
 Create Date: 2026-12-06 16:20:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd4e6f8a0b2c3'
-down_revision = 'c5e7a9b1d3f4'
+down_revision = 'b8d2f4a6c0e1'
 branch_labels = None
 depends_on = None
 
