@@ -24,7 +24,7 @@ from lms.learning.editions import EditionError as EditionError
 from lms.learning.editions import edition_of as edition_of
 from lms.learning.editions import editions_by_trainee as editions_by_trainee
 from lms.learning.editions import move_to_edition as move_to_edition
-from lms.learning.editions import offered_edition
+from lms.learning.editions import offered_edition as offered_edition
 from lms.learning.facts import ModuleFacts, enrolled_facts
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
 from lms.learning.progress import ModuleStanding
@@ -430,10 +430,17 @@ def personal_data(user_id: int) -> dict[str, RecordSource]:
     }
 
 
-def enrol_many(rows: Sequence[tuple[int, str]], at: datetime) -> None:
-    """Enrol many new people at once, in one statement (a bulk invitation)."""
+def enrol_many(rows: Sequence[tuple[int, str, int | None]], at: datetime) -> None:
+    """Enrol many new people at once, in one statement (a bulk invitation).
+
+    Each row is (user id, program slug, edition number or None for the current edition).
+    """
+    catalog = get_catalog()
+    # Checked once per (program, edition): an unpublished edition refuses the whole batch.
+    numbers = {(slug, edition): offered_edition(catalog.program(slug), edition).number
+               for slug, edition in {(slug, edition) for _user, slug, edition in rows}}
     if rows:
         db.session.execute(insert(Enrollment), [
             {"user_id": user_id, "program_slug": slug, "enrolled_at": at,
-             "edition": get_catalog().program(slug).current_edition.number}
-            for user_id, slug in rows])
+             "edition": numbers[slug, edition]}
+            for user_id, slug, edition in rows])
