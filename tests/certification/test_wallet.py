@@ -195,6 +195,8 @@ def test_five_wrong_transaction_codes_burn_the_offer(client, app, holder):
     for attempt in range(5):
         refused = token_for(client, code, wrong)
         assert refused.status_code == 400 and refused.get_json()["error"] == "invalid_grant"
+        if attempt < 4:
+            assert f"{4 - attempt} tries left" in refused.get_json()["error_description"]
     assert "cancelled" in refused.get_json()["error_description"]
     assert token_for(client, code, tx_code).get_json()["error"] == "invalid_grant"
     with app.app_context():
