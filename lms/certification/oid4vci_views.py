@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (
+    Blueprint,
     Response,
     abort,
     current_app,
@@ -23,7 +24,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
 from lms.auth.models import Role, User
@@ -37,12 +38,19 @@ from lms.certification.services import find_certificate
 from lms.certification.signing import issuer_name
 from lms.certification.views import bp
 from lms.extensions import csrf, db, limiter
+from lms.ratelimits import retry_after_seconds
 
+OFFER_LIMIT = "10 per minute"
 TOKEN_LIMIT = "30 per minute;200 per hour"
 CREDENTIAL_LIMIT = "30 per minute;200 per hour"
 NONCE_LIMIT = "60 per minute"
 #: A credential request is a proof JWT and a few names.
 BODY_LIMIT = 16 * 1024
+
+
+#: The wallet's endpoints, nested in certification's blueprint so that every refusal on them,
+#: even one raised before the view (a NUL character, a rate limit), is JSON, not a web page.
+wallet_bp = Blueprint("oid4vci", __name__)
 
 
 def _answer(body: dict[str, Any], status: int = 200) -> Response:
@@ -61,6 +69,20 @@ def _refuse(error: Oid4vciError) -> Response:
     return response
 
 
+@wallet_bp.errorhandler(HTTPException)
+def _as_oauth_error(error: HTTPException) -> Response:
+    """Answer any HTTP error on these endpoints in the OAuth error shape a wallet reads."""
+    if error.response is not None:
+        return error.response  # type: ignore[return-value]
+    status = error.code or 500
+    given = vars(error).get("description")
+    response = _refuse(Oid4vciError("invalid_request", given if isinstance(given, str) and given
+                                    else error.name, status))
+    if status == 429:
+        response.headers["Retry-After"] = str(retry_after_seconds())
+    return response
+
+
 def _https_refusal() -> Response | None:
     """Refuse plain http in production; development and tests may try it on loopback."""
     if current_app.config["LMS_ENV"] != "production" or request.is_secure:
@@ -70,6 +92,7 @@ def _https_refusal() -> Response | None:
 
 @bp.post("/certificates/<code>/wallet")
 @role_required(Role.TRAINEE)
+@limiter.limit(OFFER_LIMIT)
 def wallet_offer(code: str) -> BaseResponse | tuple[str, int, dict[str, str]]:
     """Make a single-use wallet offer for the holder's certificate and show it once."""
     form = WalletOfferForm()
@@ -96,7 +119,7 @@ def wallet_offer(code: str) -> BaseResponse | tuple[str, int, dict[str, str]]:
     return page, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
-@bp.get("/.well-known/openid-credential-issuer")
+@wallet_bp.get("/.well-known/openid-credential-issuer")
 def issuer_metadata() -> Response:
     """Serve the Credential Issuer Metadata."""
     refusal = _https_refusal()
@@ -108,7 +131,7 @@ def issuer_metadata() -> Response:
     return response
 
 
-@bp.get("/.well-known/oauth-authorization-server")
+@wallet_bp.get("/.well-known/oauth-authorization-server")
 def authorization_server_metadata() -> Response:
     """Serve the OAuth metadata naming the token endpoint (the issuer is its own server)."""
     refusal = _https_refusal()
@@ -120,7 +143,7 @@ def authorization_server_metadata() -> Response:
     return response
 
 
-@bp.post("/oid4vci/token")
+@wallet_bp.post("/oid4vci/token")
 @csrf.exempt  # a wallet's form post: no cookie is read, the pre-authorized code is the secret
 @limiter.limit(TOKEN_LIMIT)
 def token() -> Response:
@@ -144,7 +167,7 @@ def token() -> Response:
                     "expires_in": lifetime})
 
 
-@bp.post("/oid4vci/nonce")
+@wallet_bp.post("/oid4vci/nonce")
 @csrf.exempt  # no cookie is read
 @limiter.limit(NONCE_LIMIT)
 def nonce() -> Response:
@@ -190,7 +213,7 @@ def _proof_jwt(body: dict[str, Any]) -> Any:
                        '(proofs: {"jwt": [...]}).')
 
 
-@bp.post("/oid4vci/credential")
+@wallet_bp.post("/oid4vci/credential")
 @csrf.exempt  # authorised by the bearer token, not by a cookie
 @limiter.limit(CREDENTIAL_LIMIT)
 def credential() -> Response:
@@ -211,3 +234,6 @@ def credential() -> Response:
         return _refuse(error)
     db.session.commit()
     return _answer({"credentials": [{"credential": issued}]})
+
+
+bp.register_blueprint(wallet_bp)

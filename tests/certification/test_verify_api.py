@@ -222,7 +222,8 @@ def test_guessing_codes_in_batches_runs_out_of_failed_look_ups(client, no_networ
 def test_the_openapi_document_describes_both_operations(client):
     document = client.get("/openapi.json").get_json()
     assert document["openapi"] == "3.1.0"
-    assert set(document["paths"]) == {VERIFY, BATCH}
+    assert set(document["paths"]) == {VERIFY, BATCH, "/oid4vci/token", "/oid4vci/nonce",
+                                      "/oid4vci/credential"}
     assert document["servers"] == [{"url": "http://localhost"}]
 
 

@@ -264,3 +264,28 @@ def test_only_the_holder_can_make_an_offer_and_production_needs_https(
     assert "HTTPS" in plain.get_json()["error_description"]
     assert client.get("/.well-known/openid-credential-issuer").status_code == 400
     assert client.post("/oid4vci/nonce", base_url="https://localhost").status_code == 200
+
+
+def test_a_draft_style_single_proof_is_also_accepted(client, holder):
+    code, tx_code, _ = holder()
+    access = token_for(client, code, tx_code).get_json()["access_token"]
+    key = OKPKey.generate_key("Ed25519")
+    response = client.post(
+        "/oid4vci/credential", headers={"Authorization": f"Bearer {access}"},
+        json={"credential_configuration_id": "OpenBadgeCredential_ldp_vc",
+              "proof": {"proof_type": "jwt", "jwt": proof(key, fresh_nonce(client))}})
+    assert response.status_code == 200, response.get_json()
+
+
+def test_every_refusal_on_the_wallet_endpoints_is_an_oauth_error_never_a_web_page(client):
+    nul = client.post(TOKEN, data={"grant_type": GRANT, "pre-authorized_code": "a\x00b"})
+    assert nul.status_code == 400 and nul.get_json()["error"] == "invalid_request"
+    assert "NUL" in nul.get_json()["error_description"]
+    for _ in range(30):
+        assert token_for(client, "guess", None).status_code == 400
+    limited = token_for(client, "guess", None)
+    assert limited.status_code == 429 and limited.get_json()["error"] == "invalid_request"
+    assert int(limited.headers["Retry-After"]) > 0
+    too_big = client.post("/oid4vci/credential", data="x" * 20_000,
+                          headers={"Authorization": "Bearer x"}, content_type="application/json")
+    assert too_big.status_code == 401  # the token is checked before the body is read
