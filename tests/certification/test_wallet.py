@@ -128,6 +128,7 @@ def test_a_wallet_collects_a_copy_bound_to_its_key_that_verifies_and_is_audited(
         client, app, holder, certificate):
     code, tx_code, html = holder()
     assert "<svg" in html and "10 minutes" in html
+    assert len(html.encode()) < 60_000  # the page budget, QR code included
     granted = token_for(client, code, tx_code)
     assert granted.status_code == 200, granted.get_json()
     assert granted.headers["Cache-Control"] == "no-store"
