@@ -20,7 +20,6 @@ from lms.certification.audited import wallet_copy_facts
 from lms.certification.credentials.credential import sign_credential
 from lms.certification.models import (
     Certificate,
-    CertificateStatus,
     WalletCopy,
     WalletNonce,
     WalletOffer,
@@ -169,9 +168,9 @@ def issue_copy(offer: WalletOffer, proof: Proof, now: datetime | None = None) ->
     spend_nonce(proof.nonce, now)
     certificate = db.session.get(Certificate, offer.certificate_id)
     assert certificate is not None
-    if certificate.status is not CertificateStatus.ACTIVE:
-        raise Oid4vciError("credential_request_denied",
-                           f"The certificate is {certificate.status.value}.")
+    shown = certificate.status_on(now.date())
+    if shown != "active":
+        raise Oid4vciError("credential_request_denied", f"The certificate is {shown}.")
     public_id = str(uuid.uuid4())
     issuer = {"id": signing.issuer_id(), "type": ["Profile"], "name": signing.issuer_name(),
               "url": signing.issuer_url()}

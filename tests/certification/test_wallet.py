@@ -290,3 +290,23 @@ def test_every_refusal_on_the_wallet_endpoints_is_an_oauth_error_never_a_web_pag
     too_big = client.post("/oid4vci/credential", data="x" * 20_000,
                           headers={"Authorization": "Bearer x"}, content_type="application/json")
     assert too_big.status_code == 401  # the token is checked before the body is read
+
+
+def test_a_certificate_revoked_during_collection_is_not_issued_nor_offered_again(
+        client, app, people, holder, certificate):
+    code, tx_code, _ = holder()
+    access = token_for(client, code, tx_code).get_json()["access_token"]
+    with app.app_context():
+        issuing.revoke(db.session.scalar(select(Certificate).filter_by(code=certificate)),
+                       "Issued in error", get_user(people["admin"]))
+        db.session.commit()
+        db.session.remove()
+    refused = ask(client, access, proof(OKPKey.generate_key("Ed25519"), fresh_nonce(client)))
+    assert refused.status_code == 400
+    assert refused.get_json() == {"error": "credential_request_denied",
+                                  "error_description": "The certificate is revoked."}
+    assert copies(app) == 0
+    page = client.post(f"/certificates/{certificate}/wallet",
+                       data={"csrf_token": csrf_token(client, "/certificates")},
+                       follow_redirects=True)
+    assert "Only a current certificate can go into a wallet." in page.get_data(as_text=True)
