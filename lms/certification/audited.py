@@ -71,7 +71,7 @@ def _copy_rows() -> Iterator[tuple[Key, Facts, str]]:
              .order_by(WalletCopy.id).execution_options(yield_per=200))
     for copy, code in db.session.execute(query):
         yield (("wallet_copy", copy.id), wallet_copy_facts(copy, code),
-               f"{format_code(code)} wallet copy {copy.public_id} (#{copy.id})")
+               f"{copy.public_id} of {format_code(code)} (#{copy.id})")
 
 
 def wallet_copy_facts(copy: WalletCopy, code: str) -> dict[str, Any]:
