@@ -148,7 +148,9 @@ def test_nothing_but_lantern_over_tls_on_127_0_0_1_was_reached(
     lantern: Lantern = collected["lantern"]
     wallet = collected["wallet"]
     assert lantern.url.startswith("https://127.0.0.1:")
-    assert wallet["refused"] == []
+    assert wallet["guardCheck"] == {"fetch": "refused", "socket": "refused"}
+    # Only the guard's own two probes were refused: the client itself wanted nothing else.
+    assert wallet["refused"] == ["https://example.org/", "socket:203.0.113.1"]
     reached = {entry.split(" ", 1)[1] for entry in wallet["requested"]}
     assert reached == {f"{lantern.url}{path}" for path in (
         "/.well-known/openid-credential-issuer", "/.well-known/oauth-authorization-server",

@@ -30,7 +30,9 @@ globalThis.fetch = async (resource, options) => {
 };
 const realConnect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function connect(...args) {
-  const options = typeof args[0] === 'object' && !Array.isArray(args[0]) ? args[0] : {};
+  // net.connect() and http's agents pass their normalised arguments as one array.
+  const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+  const options = typeof first === 'object' && first !== null ? first : {};
   const host = options.host ?? (typeof args[1] === 'string' ? args[1] : undefined);
   if(options.path === undefined && host !== undefined && host !== '127.0.0.1') {
     refused.push(`socket:${host}`);
@@ -38,6 +40,22 @@ net.Socket.prototype.connect = function connect(...args) {
   }
   return realConnect.apply(this, args);
 };
+
+// The guard proves itself first: a fetch elsewhere and a socket to another address (TEST-NET,
+// so nothing real is reached even if the guard were broken) must both be refused.
+const guardCheck = {};
+try {
+  await globalThis.fetch('https://example.org/');
+  guardCheck.fetch = 'reached';
+} catch {
+  guardCheck.fetch = 'refused';
+}
+try {
+  net.connect({host: '203.0.113.1', port: 443}).destroy();
+  guardCheck.socket = 'reached';
+} catch {
+  guardCheck.socket = 'refused';
+}
 
 // Imported after the guards so that no library captures the unguarded functions first.
 const {Openid4vciClient} = await import('@openid4vc/openid4vci');
@@ -130,7 +148,7 @@ process.stdout.write(JSON.stringify({
   tokenType: accessTokenResponse.token_type,
   credential: first?.credential ?? null,
   holderJwk: publicJwk,
-  mistakes, requested, refused,
+  mistakes, guardCheck, requested, refused,
 }, null, 2) + '\n');
 
 // retrieveCredentials throws on an error response; reaching here means Lantern issued one.
