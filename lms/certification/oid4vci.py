@@ -100,7 +100,7 @@ def credential_offer(issuer: str, pre_authorized_code: str, with_tx_code: bool) 
     grant: dict[str, Any] = {"pre-authorized_code": pre_authorized_code}
     if with_tx_code:
         grant["tx_code"] = {"input_mode": "numeric", "length": TX_CODE_LENGTH,
-                            "description": "The six digits shown under the QR code"}
+                            "description": "Code shown on screen"}
     return {"credential_issuer": issuer, "credential_configuration_ids": [CONFIGURATION_ID],
             "grants": {PRE_AUTHORIZED_GRANT: grant}}
 
