@@ -78,6 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # A feature's <topic>_views modules add their routes to the blueprint in its views.py.
     import lms.auth.second_factor_views  # noqa: F401
     import lms.certification.api_views  # noqa: F401
+    import lms.certification.oid4vci_views  # noqa: F401
     import lms.certification.verify_views  # noqa: F401
     import lms.cohorts.import_views  # noqa: F401
     import lms.notifications.password_views  # noqa: F401

@@ -12,6 +12,13 @@ from lms.extensions import limiter
 #: Used when the limit that refused a request cannot be read back (for example, storage is down).
 DEFAULT_RETRY_AFTER_SECONDS = 60
 
+#: Every certificate look-up that finds nothing or fails counts against one budget per client,
+#: whichever way it came: the verify page, its JSON, the signed credential, a dropped PDF, a
+#: signed-in PDF download, or the verification API (single and batch). Guessing codes through
+#: one door spends what the others have left.
+FAILED_LOOKUP_LIMIT = "20 per minute;100 per hour"
+FAILED_LOOKUP_SCOPE = "certificate-lookups"
+
 
 def skip_idle_limit_check(app: Flask) -> None:
     """Drop Flask-Limiter's check on every request when only decorated routes carry limits.

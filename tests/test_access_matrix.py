@@ -90,6 +90,14 @@ ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
     "certification.verify_credential_api": ("POST", (400, 400, 400, 400)),
     "certification.verify_batch_api": ("POST", (400, 400, 400, 400)),
     "certification.openapi": ("GET", (200, 200, 200, 200)),
+    # Wallet collection (OpenID4VCI): public metadata; the token endpoint refuses an empty
+    # grant, the credential endpoint a missing access token; only the holder makes an offer.
+    "certification.oid4vci.issuer_metadata": ("GET", (200, 200, 200, 200)),
+    "certification.oid4vci.authorization_server_metadata": ("GET", (200, 200, 200, 200)),
+    "certification.oid4vci.token": ("POST", (400, 400, 400, 400)),
+    "certification.oid4vci.nonce": ("POST", (200, 200, 200, 200)),
+    "certification.oid4vci.credential": ("POST", (401, 401, 401, 401)),
+    "certification.wallet_offer": ("POST", (SIGN_IN, 200, 403, 403)),
     # Served only when LMS_ISSUER_DID is set (tests/certification/test_issuer_did.py).
     "certification.did_document": ("GET", (404, 404, 404, 404)),
     # The sample certificate is the trainee's; posts without form data are refused kindly.

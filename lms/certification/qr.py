@@ -23,3 +23,12 @@ def qr_svg(url: str, *, title: str = DEFAULT_TITLE, dark: str = "#000") -> str:
         svgclass="qr",
         lineclass=None,
     )
+
+
+def offer_qr_svg(offer_uri: str) -> str:
+    """Return an inline <svg> of a wallet's openid-credential-offer:// link, for the screen."""
+    if not offer_uri.startswith("openid-credential-offer://"):
+        raise ValueError("the QR code must encode an openid-credential-offer:// link")
+    code = segno.make(offer_uri, error="l", micro=False)
+    return code.svg_inline(scale=1, border=4, omitsize=True, dark="#000",
+                           title="QR code for your wallet app", svgclass="qr", lineclass=None)
