@@ -1,7 +1,7 @@
 """certification: wallet collection (OpenID4VCI offers, nonces and wallet copies)
 
 Revision ID: a9d4e6f1b2c3
-Revises: c5e7a9b1d3f4
+Revises: d4e6f8a0b2c3
 Create Date: 2026-12-06 16:40:00.000000
 
 """
@@ -12,7 +12,7 @@ import lms.models  # noqa: F401  (custom column types such as UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'a9d4e6f1b2c3'
-down_revision = 'c5e7a9b1d3f4'
+down_revision = 'd4e6f8a0b2c3'
 branch_labels = None
 depends_on = None
 
