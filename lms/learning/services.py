@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol, cast
 
-from flask import current_app
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -17,7 +16,18 @@ from lms.catalog.content import Module, Program
 from lms.catalog.services import get_catalog
 from lms.extensions import db, execute_dml
 from lms.ids import parse_id
-from lms.learning import progress, quiz
+from lms.learning import quiz
+
+# The start page's reads and the data download live in modules of their own (public here).
+from lms.learning.dashboard import NOTHING_YET as NOTHING_YET
+from lms.learning.dashboard import ExtraColumns as ExtraColumns
+from lms.learning.dashboard import ModuleCard as ModuleCard
+from lms.learning.dashboard import cooldown as cooldown
+from lms.learning.dashboard import dashboard as dashboard
+from lms.learning.dashboard import enrolled_programs as enrolled_programs
+from lms.learning.dashboard import passed_scores as passed_scores
+from lms.learning.dashboard import start_page_facts as start_page_facts
+from lms.learning.dashboard import start_page_statement as start_page_statement
 
 # The edition API is public through this module (cohorts and certification call it here).
 from lms.learning.editions import EditionError as EditionError
@@ -25,13 +35,10 @@ from lms.learning.editions import edition_of as edition_of
 from lms.learning.editions import editions_by_trainee as editions_by_trainee
 from lms.learning.editions import move_to_edition as move_to_edition
 from lms.learning.editions import offered_edition
-from lms.learning.facts import ModuleFacts, enrolled_facts
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
-from lms.learning.progress import ModuleStanding
-from lms.models import RecordSource, exported, utcnow
+from lms.learning.personal_data import personal_data as personal_data
+from lms.models import utcnow
 from lms.wording import opens_again
-
-NOTHING_YET = ModuleFacts()
 
 
 class LearningError(Exception):
@@ -246,14 +253,6 @@ def module_state(user: User, module: Module, now: datetime | None = None) -> Mod
     return ModuleState(True, progress, summarise_attempts(attempts, module, now or utcnow()))
 
 
-def cooldown(module: Module) -> timedelta:
-    """Return the pause after a failed attempt, unless configuration shortens it."""
-    override = current_app.config.get("QUIZ_COOLDOWN_SECONDS")
-    if override is not None:
-        return timedelta(seconds=override)
-    return timedelta(minutes=module.quiz.cooldown_minutes)
-
-
 def start_attempt(user: User, module: Module, now: datetime | None = None) -> QuizAttempt:
     """Start a new attempt, or return the one already open (a double click starts one)."""
     status = quiz_status(user, module, now)
@@ -355,79 +354,12 @@ def attempts_count(user: User) -> int:
     return db.session.scalar(query) or 0
 
 
-@dataclass(frozen=True)
-class ModuleCard:
-    """One module on the dashboard: the module and where the trainee stands in it."""
-
-    module: Module
-    standing: ModuleStanding
-    required: bool = True  # False: a module the trainee's edition does not require
-
-    @property
-    def percent(self) -> int:
-        """Return the module's share of progress (see lms.learning.progress)."""
-        return self.standing.percent
-
-
-def enrolled_programs(user_id: int) -> list[tuple[Program, int, dict[str, ModuleFacts]]]:
-    """Return the programs that still exist, with edition and module facts, in one query."""
-    catalog = get_catalog()
-    return [(catalog.program(slug), edition, modules)
-            for slug, (edition, modules) in enrolled_facts(user_id).items()
-            if slug in catalog.programs]
-
-
-def _progress_facts(fact: ModuleFacts) -> progress.ModuleFacts:
-    return progress.ModuleFacts(read=fact.read_at is not None, attempts=fact.attempts,
-                                passed=fact.passed_at is not None, best_score=fact.best_score,
-                                last_failed_at=fact.last_failed_at)
-
-
-def dashboard(program: Program, facts: dict[str, ModuleFacts], edition: int,
-              now: datetime | None = None) -> dict[str, Any]:
-    """Return the trainee's progress through a program and what to do next.
-
-    Progress counts the modules the trainee's edition requires; modules outside it are shown as
-    optional.
-    """
-    moment = now or utcnow()
-    required = set(program.edition(edition).modules)
-    cards = [ModuleCard(module, progress.standing(
-                 _progress_facts(facts.get(module.slug, NOTHING_YET)), cooldown=cooldown(module),
-                 max_attempts=module.quiz.max_attempts, now=moment), module.slug in required)
-             for module in program.modules]
-    needed = [card for card in cards if card.required]
-    next_card = next((card for card in needed if not card.standing.passed), None)
-    return {"cards": cards, "overall": progress.overall_percent(card.standing for card in needed),
-            "next": next_card, "passed": sum(card.standing.passed for card in needed),
-            "edition": edition, "optional": len(cards) - len(needed)}
-
-
-def passed_scores(facts: dict[str, ModuleFacts]) -> dict[str, int]:
-    """Return the best score of each passed module, as eligibility counts it."""
-    return {slug: fact.best_score or 0 for slug, fact in facts.items()
-            if fact.passed_at is not None}
-
-
 def passed_modules(user_id: int, program_slug: str) -> dict[str, ModuleProgress]:
     """Return the trainee's passed modules in a program, for eligibility checks."""
     rows = db.session.scalars(select(ModuleProgress).where(
         ModuleProgress.user_id == user_id, ModuleProgress.program_slug == program_slug,
         ModuleProgress.passed_at.is_not(None)))
     return {row.module_slug: row for row in rows}
-
-
-def personal_data(user_id: int) -> dict[str, RecordSource]:
-    """Return the person's learning records by file name, for their data download."""
-    return {
-        "enrolments.csv": exported(select(Enrollment).where(Enrollment.user_id == user_id)
-                                   .order_by(Enrollment.id)),
-        "module_progress.csv": exported(select(ModuleProgress)
-                                        .where(ModuleProgress.user_id == user_id)
-                                        .order_by(ModuleProgress.id)),
-        "quiz_attempts.json": exported(select(QuizAttempt).where(QuizAttempt.user_id == user_id)
-                                       .order_by(QuizAttempt.id)),
-    }
 
 
 def enrol_many(rows: Sequence[tuple[int, str]], at: datetime) -> None:
