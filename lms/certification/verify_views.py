@@ -30,10 +30,17 @@ from lms.certification.public import (
 )
 from lms.certification.uploads import check_credential_text, check_file
 from lms.certification.verify_cache import verify_cache
-from lms.certification.views import bp, failed_lookups
+from lms.certification.views import FAILED_LOOKUP_LIMIT, bp, failed_lookups, lookup_failed
 from lms.extensions import limiter
+from lms.ratelimits import lookup_limited
 
 VERIFY_LIMIT = "120 per minute"
+#: The scope of views.failed_lookups: the page and its JSON spend the same failed-look-up budget.
+LOOKUP_SCOPE = "certificate-lookups"
+# The page and its JSON are the hot public routes: the same two limits as the decorators on
+# the other routes (VERIFY_LIMIT per route, failed look-ups shared), checked directly.
+_verify_limits = lookup_limited(VERIFY_LIMIT, FAILED_LOOKUP_LIMIT, LOOKUP_SCOPE, lookup_failed,
+                                failed_lookups)
 
 
 def _private(response: Response) -> Response:
@@ -119,8 +126,7 @@ def verify() -> Response:
 
 
 @bp.get("/verify/<code>")
-@limiter.limit(VERIFY_LIMIT)
-@failed_lookups
+@_verify_limits
 def verify_page(code: str) -> Response:
     """Show a certificate's status and what it certifies."""
     shared = _same_for_everyone()
@@ -138,8 +144,7 @@ def verify_page(code: str) -> Response:
 
 
 @bp.get("/verify/<code>.json")
-@limiter.limit(VERIFY_LIMIT)
-@failed_lookups
+@_verify_limits
 def verify_json(code: str) -> Response:
     """Return the same facts as the page, as JSON."""
     canonical = _canonical(code)
