@@ -9,7 +9,6 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
 from lms.auth.models import User
 from lms.catalog.content import Module, Program
@@ -200,23 +199,28 @@ def summarise_attempts(attempts: Sequence[AttemptLike], module: Module,
     )
 
 
-_progress = aliased(ModuleProgress)
-_attempt = aliased(QuizAttempt)
-# The module page runs on every lesson view: one prepared statement reads enrolment, reading
-# progress and quiz attempts together (one row per attempt, or one row with no attempt).
+_enrolment = Enrollment.__table__
+_progress = ModuleProgress.__table__.alias("progress")
+_attempt = QuizAttempt.__table__.alias("attempt")
+# The module page runs on every lesson view: one statement, Core rather than ORM (nothing here
+# needs identity-mapped objects) and built once per process, reads enrolment, reading progress
+# and quiz attempts together (one row per attempt, or one row with no attempt).
 _MODULE_STATE = (
-    select(Enrollment.id.label("enrollment_id"), _progress.id.label("progress_id"),
-           _progress.read_at, _progress.passed_at, _progress.best_score.label("progress_best"),
-           _attempt.id, _attempt.number, _attempt.submitted_at,
-           _attempt.passed, _attempt.score)
-    .outerjoin(_progress, and_(_progress.user_id == Enrollment.user_id,
-                               _progress.program_slug == Enrollment.program_slug,
-                               _progress.module_slug == bindparam("module")))
-    .outerjoin(_attempt, and_(_attempt.user_id == Enrollment.user_id,
-                              _attempt.program_slug == Enrollment.program_slug,
-                              _attempt.module_slug == bindparam("module")))
-    .where(Enrollment.user_id == bindparam("user"), Enrollment.program_slug == bindparam("program"))
-    .order_by(_attempt.number)
+    select(_enrolment.c.id.label("enrollment_id"), _progress.c.id.label("progress_id"),
+           _progress.c.read_at, _progress.c.passed_at,
+           _progress.c.best_score.label("progress_best"),
+           _attempt.c.id, _attempt.c.number, _attempt.c.submitted_at,
+           _attempt.c.passed, _attempt.c.score)
+    .select_from(_enrolment)
+    .outerjoin(_progress, and_(_progress.c.user_id == _enrolment.c.user_id,
+                               _progress.c.program_slug == _enrolment.c.program_slug,
+                               _progress.c.module_slug == bindparam("module")))
+    .outerjoin(_attempt, and_(_attempt.c.user_id == _enrolment.c.user_id,
+                              _attempt.c.program_slug == _enrolment.c.program_slug,
+                              _attempt.c.module_slug == bindparam("module")))
+    .where(_enrolment.c.user_id == bindparam("user"),
+           _enrolment.c.program_slug == bindparam("program"))
+    .order_by(_attempt.c.number)
 )
 
 
