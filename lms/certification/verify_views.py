@@ -28,7 +28,6 @@ from lms.certification.public import (
     public_facts,
     signed_credential,
 )
-from lms.certification.uploads import check_credential_text, check_file
 from lms.certification.verify_cache import verify_cache
 from lms.certification.views import FAILED_LOOKUP_LIMIT, bp, failed_lookups, lookup_failed
 from lms.extensions import limiter
@@ -107,6 +106,10 @@ def verify() -> Response:
     status = 200
     if request.method == "POST":
         form = paste_form if pasted else file_form
+        # Checking a dropped PDF or pasted credential needs pypdf (about 17 MB with Pillow and
+        # fontTools): imported on the first such check, not by every worker at start-up.
+        from lms.certification.uploads import check_credential_text, check_file
+
         if not form.validate_on_submit():
             status = 400
         elif pasted:
