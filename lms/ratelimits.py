@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -13,6 +14,7 @@ from flask_limiter import RateLimitExceeded, RequestLimit
 from flask_limiter._limits import RuntimeLimit
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -39,6 +41,34 @@ def skip_idle_limit_check(app: Flask) -> None:
     hooks = app.before_request_funcs.get(None, [])
     if limiter._check_request_limit in hooks:
         hooks.remove(limiter._check_request_limit)
+
+
+#: How often expired in-memory counters are dropped. Reads already ignore an expired counter.
+SWEEP_SECONDS = 1.0
+
+
+class _SteadyMemoryStorage(MemoryStorage):
+    """limits' in-memory storage, sweeping expired counters once a second, not every 10 ms.
+
+    MemoryStorage starts a new 10 ms timer thread on the first count after the last one ended,
+    and each sweep walks every key: under steady traffic that is up to a hundred thread starts
+    a second, a large share of a cached verify page's time (docs/performance.md). Counting is
+    unchanged: `get` drops an expired counter before it is read or incremented.
+    """
+
+    def _MemoryStorage__schedule_expiry(self) -> None:
+        if not self.timer.is_alive():
+            sweep = self._MemoryStorage__expire_events  # type: ignore[attr-defined]
+            self.timer = threading.Timer(SWEEP_SECONDS, sweep)
+            self.timer.daemon = True
+            self.timer.start()
+
+
+def steady_memory_storage() -> None:
+    """Make the limiter's in-memory storages (main or fallback) sweep once a second."""
+    for storage in (limiter._storage, getattr(limiter, "_fallback_storage", None)):
+        if type(storage) is MemoryStorage:
+            storage.__class__ = _SteadyMemoryStorage
 
 
 def retry_after_seconds() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from flask import Flask
@@ -82,3 +83,21 @@ def test_the_verify_limits_fall_back_to_memory_when_storage_is_down(tmp_path: Pa
             from lms.extensions import db
 
             db.engine.dispose()
+
+
+def test_in_memory_counts_expire_on_read_and_are_swept_from_one_steady_timer(app):
+    from lms.ratelimits import SWEEP_SECONDS, _SteadyMemoryStorage
+
+    storage = limiter.storage
+    assert isinstance(storage, _SteadyMemoryStorage)
+    assert storage.incr("steady-test", expiry=0.05) == 1
+    assert storage.incr("steady-test", expiry=0.05) == 2
+    assert storage.timer.interval == SWEEP_SECONDS and storage.timer.daemon
+    timer = storage.timer
+    storage.incr("steady-other", expiry=60)
+    assert storage.timer is timer  # no new thread per count while one is waiting
+    time.sleep(0.06)
+    assert storage.get("steady-test") == 0  # expired: not counted, whatever the sweep
+    assert storage.incr("steady-test", expiry=0.05) == 1
+    storage.clear("steady-test")
+    storage.clear("steady-other")
