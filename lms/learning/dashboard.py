@@ -16,15 +16,14 @@ from lms.learning.facts import (
     EnrolledFacts,
     ExtraColumns,
     ModuleFacts,
-    enrolled_facts,
     facts_statement,
     read_facts,
 )
 from lms.learning.progress import ModuleStanding
 from lms.models import utcnow
 
-__all__ = ["ExtraColumns", "ModuleCard", "cooldown", "dashboard", "enrolled_programs",
-           "passed_scores", "start_page_facts", "start_page_statement"]
+__all__ = ["ExtraColumns", "ModuleCard", "cooldown", "dashboard", "passed_scores",
+           "start_page_facts", "start_page_statement"]
 
 NOTHING_YET = ModuleFacts()
 
@@ -49,14 +48,6 @@ class ModuleCard:
     def percent(self) -> int:
         """Return the module's share of progress (see lms.learning.progress)."""
         return self.standing.percent
-
-
-def enrolled_programs(user_id: int) -> list[tuple[Program, int, dict[str, ModuleFacts]]]:
-    """Return the programs that still exist, with edition and module facts, in one query."""
-    catalog = get_catalog()
-    return [(catalog.program(slug), edition, modules)
-            for slug, (edition, modules) in enrolled_facts(user_id).items()
-            if slug in catalog.programs]
 
 
 def start_page_statement(extra: ExtraColumns) -> Select[Any]:

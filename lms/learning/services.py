@@ -23,7 +23,6 @@ from lms.learning.dashboard import ExtraColumns as ExtraColumns
 from lms.learning.dashboard import ModuleCard as ModuleCard
 from lms.learning.dashboard import cooldown as cooldown
 from lms.learning.dashboard import dashboard as dashboard
-from lms.learning.dashboard import enrolled_programs as enrolled_programs
 from lms.learning.dashboard import passed_scores as passed_scores
 from lms.learning.dashboard import start_page_facts as start_page_facts
 from lms.learning.dashboard import start_page_statement as start_page_statement
