@@ -83,7 +83,7 @@ _TOTALS = trainee_totals_statement(_SUPERVISORS)
 def _trainee_start(trainee_id: int) -> dict[str, object]:
     """Read the trainee's start page: modules, practice, certificate and supervisors."""
     programs = start_page_facts(_ENROLMENTS, trainee_id)
-    rows = db.session.execute(_TOTALS, {"trainee_id": trainee_id}).all()
+    rows = db.session.connection().execute(_TOTALS, {"trainee_id": trainee_id}).all()
     supervisors = sorted((row.n, row.key) for row in rows if row.kind == "supervisor")
     context: dict[str, object] = {
         "programs": [(program, dashboard(program, found.modules, found.edition))
