@@ -12,7 +12,6 @@ from typing import Any, TypeVar, cast
 from flask import Flask, request
 from flask_limiter import RateLimitExceeded, RequestLimit
 from flask_limiter._limits import RuntimeLimit
-from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
 from werkzeug.exceptions import HTTPException
@@ -109,7 +108,7 @@ def lookup_limited(route_limit: str, shared_limit: str, shared_scope: str,
         def limited(*args: Any, **kwargs: Any) -> Any:
             if not _direct_path_open():
                 return slow(*args, **kwargs)
-            client = get_remote_address()
+            client = limiter._key_func()  # the same key function as every decorated limit
             prefix = [limiter._key_prefix] if limiter._key_prefix else []
             own = [*prefix, client, request.endpoint or ""]
             shared = [*prefix, client, shared_scope]
@@ -154,7 +153,7 @@ def _refuse(item: RateLimitItem, identifiers: list[str], scope: str, *, shared: 
     refused = RequestLimit(limiter, item, identifiers, True, shared)
     limiter.context.view_rate_limit = refused
     limiter.context.view_rate_limits = [refused]
-    raise RateLimitExceeded(RuntimeLimit(item, get_remote_address, scope, shared=shared))
+    raise RateLimitExceeded(RuntimeLimit(item, limiter._key_func, scope, shared=shared))
 
 
 def _spend_if_failed(response: Any, failed: Callable[[Response], bool],
