@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from markupsafe import escape
+
 from lms.catalog.profile import profiles
 from lms.certification.codes import format_code
 from lms.certification.services import (
@@ -16,6 +18,7 @@ from lms.cohorts.services import create_cohort, move_to_cohort
 from lms.extensions import db
 from lms.learning.facts import module_facts
 from lms.learning.services import (
+    dashboard,
     edition_of,
     get_catalog,
     passed_modules,
@@ -142,3 +145,28 @@ def test_the_start_page_shows_the_active_certificate_read_with_the_facts(
     assert "is valid" in page or "expires in" in page
     if expires_on is not None:
         assert f"{expires_on.day} {expires_on:%B %Y}" in page
+
+
+def test_the_start_page_shows_the_progress_the_rules_work_out(app, people, client, sign_in):
+    with app.app_context():
+        program = get_catalog().program("foundations")
+        trainee = get_user(people["trainee"])
+        first, second = program.modules[0], program.modules[1]
+        now = datetime.now(UTC)
+        attempt = start_attempt(trainee, first, now)
+        submit_attempt(attempt, first, {item["q"]: sorted(first.question(item["q"]).correct_keys)
+                                        for item in attempt.drawn}, now)
+        attempt = start_attempt(trainee, second, now)
+        submit_attempt(attempt, second, {item["q"]: ["zz"] for item in attempt.drawn}, now)
+        db.session.commit()
+        board = dashboard(program, module_facts(trainee.id)["foundations"],
+                          edition_of(trainee.id, "foundations"))
+        next_title = str(escape(board["next"].module.title))
+    assert board["passed"] == 1 and 0 < board["overall"] < 100
+    sign_in("trainee@example.org")
+    client.get("/")
+    with counting_queries() as statements:
+        page = client.get("/").get_data(as_text=True)
+    assert len(_reads(statements)) == 2, _reads(statements)
+    assert f"Overall progress: {board['overall']}%" in page
+    assert next_title in page and "Quiz not passed yet" in page
