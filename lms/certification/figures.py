@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, Select, case, func, select
+from sqlalchemy import Date, Select, SQLColumnExpression, case, func, select
 
 from lms.certification.models import Certificate, CertificateStatus
 from lms.extensions import db
 
-__all__ = ["FAR_FUTURE", "certificate_rows", "issued_since"]
+__all__ = ["FAR_FUTURE", "certificate_rows", "issued_since", "trainee_columns"]
+
+
+def trainee_columns() -> list[SQLColumnExpression[int]]:
+    """Return the column naming the holder in the certificate table a trainee's stage reads."""
+    return [Certificate.user_id]
 
 #: Stands in for "never expires" so one comparison covers every active certificate.
 FAR_FUTURE = date(9999, 12, 31)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, SQLColumnExpression, and_, case, func, select
 
 from lms.auth.models import Role, SupervisorAssignment, User
 from lms.extensions import db
@@ -31,10 +31,17 @@ __all__ = [
     "last_practice_steps",
     "observed_competency_rows",
     "supervision_minute_rows",
+    "trainee_columns",
     "turnaround",
     "waiting_by_supervisor",
     "weekly_minute_rows",
 ]
+
+
+def trainee_columns() -> list[SQLColumnExpression[int]]:
+    """Return the column naming the trainee in each practice table a trainee's stage reads."""
+    return [PracticeEntry.trainee_id, SessionAttendee.trainee_id,
+            CompetencyObservation.trainee_id]
 
 
 def approved_minute_rows(trainee_ids: Select[int] | None = None) -> Select[int, str, str, int]:
