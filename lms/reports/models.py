@@ -48,3 +48,18 @@ class TraineeSummary(Model):
     expires_on: Mapped[date | None] = mapped_column(Date)
     #: The latest step on the way (or joining, before any step).
     last_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SupervisorQueue(Model):
+    """Entries waiting for one supervisor and the oldest wait, kept like the trainee summary.
+
+    Written from lms.practice.figures.waiting_rows for the supervisors of any trainee whose
+    entries change, and for any supervisor whose assignments or account change.
+    """
+
+    __table_args__ = (Index("ix_supervisor_queue_oldest", "oldest"),)
+
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    waiting: Mapped[int]
+    oldest: Mapped[datetime | None] = mapped_column(UTCDateTime)

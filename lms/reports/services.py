@@ -30,7 +30,7 @@ from lms.learning.figures import enrolment_rows, first_attempt_answer_counts
 from lms.practice import figures as practice_figures
 from lms.practice.figures import Turnaround, WaitingLoad
 from lms.reports import summary
-from lms.reports.models import TraineeSummary
+from lms.reports.models import SupervisorQueue, TraineeSummary
 from lms.reports.stages import EXPIRY_WINDOW_DAYS, QUIET_DAYS, STAGE_LABELS, Scope, Stage, stage_at
 from lms.sqltime import aware_utc, days_between, rank_at
 
@@ -54,6 +54,7 @@ __all__ = [
     "stage_counts",
     "supervisor_figures",
     "supervisor_loads",
+    "supervisors_waiting",
     "time_to_certificate",
     "trainee_list",
     "turnaround",
@@ -70,14 +71,20 @@ def install_summary() -> None:
     summary.install()
 
 
-def rebuild_summaries(connection: Connection | None = None) -> int:
-    """Rewrite every trainee summary row from the records; return how many there are.
+def rebuild_summaries(connection: Connection | None = None, which: str = "both") -> int:
+    """Rewrite every trainee summary and supervisor queue row; return how many trainee rows.
 
-    Run after a program's requirements change (new content) or by the migration's backfill.
+    Run after a program's requirements change (new content). Each migration's backfill passes
+    its own connection and which table it made ("trainees" or "queues").
     """
-    if connection is not None:
-        return summary.rebuild_on(connection)
-    return summary.rebuild(db.session())
+    if connection is None:
+        return summary.rebuild(db.session())
+    if which == "queues":
+        summary.rebuild_queues_on(connection)
+        return 0
+    if which == "trainees":
+        return summary.rebuild_trainees_on(connection)
+    return summary.rebuild_on(connection)
 
 
 S = TraineeSummary
@@ -327,9 +334,24 @@ def _choice_text(question: Question, key: str) -> str:
     return unescape(re.sub(r"<[^>]+>", "", choice.html)).strip()
 
 
-def supervisor_loads(supervisor_id: int | None = None) -> list[WaitingLoad]:
-    """Return entries waiting per supervisor, longest wait first."""
-    return practice_figures.waiting_by_supervisor(supervisor_id)
+def supervisor_loads(supervisor_id: int | None = None, limit: int | None = None
+                     ) -> list[WaitingLoad]:
+    """Return entries waiting per supervisor, longest wait first (from their queue rows)."""
+    summary.settle()
+    query = (select(SupervisorQueue.supervisor_id, User.display_name, User.email,
+                    SupervisorQueue.waiting, SupervisorQueue.oldest)
+             .join(User, User.id == SupervisorQueue.supervisor_id)
+             .order_by(SupervisorQueue.oldest, SupervisorQueue.supervisor_id).limit(limit))
+    if supervisor_id is not None:
+        query = query.where(SupervisorQueue.supervisor_id == supervisor_id)
+    return [WaitingLoad(sid, name or email, int(count), aware_utc(first))
+            for sid, name, email, count, first in db.session.execute(query)]
+
+
+def supervisors_waiting() -> int:
+    """Return how many supervisors have entries waiting."""
+    summary.settle()
+    return int(db.session.scalar(select(func.count()).select_from(SupervisorQueue)) or 0)
 
 
 def certificates_this_month(today: date) -> int:

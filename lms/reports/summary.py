@@ -1,11 +1,13 @@
-"""Keep each trainee's summary rows equal to the reference stage query, in the same transaction.
+"""Keep the summary rows equal to their reference queries, in the same transaction as the records.
 
-Session events note which trainees' records change: objects flushed (learning, practice,
-certification and cohort rows name their trainee; a user's own row counts when their role,
-activity or joining changes) and bulk INSERT/UPDATE/DELETE statements on those tables. Before
-the transaction commits, and before any summary is read, those trainees' rows are rewritten
-from lms.reports.stages restricted to them. Lower features only declare which of their columns
-name a trainee (their figures modules); this layer, above them, owns the table and the hook.
+Session events note whose records change: objects flushed (learning, practice, certification
+and cohort rows name their trainee, supervisor assignments their supervisor; a user's own row
+counts when their role, activity or joining changes) and bulk INSERT/UPDATE/DELETE statements
+on those tables. Before the transaction commits, and before any summary is read, those
+trainees' rows are rewritten from lms.reports.stages restricted to them, and the queue rows of
+their supervisors from lms.practice.figures.waiting_rows. Lower features only declare which of
+their columns name a person (their figures modules); this layer, above them, owns the tables
+and the hook.
 """
 
 from __future__ import annotations
@@ -14,91 +16,98 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Column, Table, delete, event, func, insert, inspect, select
+from sqlalchemy import Column, Table, bindparam, delete, event, func, insert, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from lms.auth.models import User
+from lms.auth.models import Role, SupervisorAssignment, User
 from lms.catalog.services import get_catalog
 from lms.certification import figures as certification_figures
 from lms.cohorts.services import membership_rows
 from lms.extensions import db
 from lms.learning import figures as learning_figures
 from lms.practice import figures as practice_figures
-from lms.reports.models import TraineeSummary
+from lms.reports.models import SupervisorQueue, TraineeSummary
 from lms.reports.stages import Scope, row_params, rows_of, trainee_rows
 
-#: Where the session keeps the trainee ids whose rows are due, or ALL for a full rebuild.
+#: Where the session keeps the ids whose rows are due, per kind, or ALL for a full rebuild.
 PENDING = "lantern.summary_pending"
+TRAINEES, SUPERVISORS = "trainees", "supervisors"
 ALL = "all"
 #: Past this many trainees one rebuild of every row beats refreshing them in batches.
 REBUILD_ABOVE = 5_000
 BATCH = 500
-#: A user's own columns that the stage reads.
+#: A user's own columns that the stage (or, for a supervisor, their queue) reads.
 USER_FIELDS = ("role", "is_active", "password_hash", "created_at", "joined_at")
 TABLE: Table = TraineeSummary.__table__  # type: ignore[assignment]
+QUEUE: Table = SupervisorQueue.__table__  # type: ignore[assignment]
 SUMMARY_COLUMNS = [column.name for column in TABLE.columns]
 
 
-def _tracked() -> dict[str, Column[Any]]:
-    """Return, per table name, the column naming the trainee its rows belong to."""
+def _tracked() -> dict[str, tuple[str, Column[Any]]]:
+    """Return, per table name, which kind of person its rows concern and the column naming them."""
     member: Any = membership_rows().selected_columns.user_id
-    columns: list[Any] = [
+    trainees: list[Any] = [
         *learning_figures.trainee_columns(), *practice_figures.trainee_columns(),
         *certification_figures.trainee_columns(),
         # cohorts offers its members as a select; its user_id is the member table's.
         getattr(member, "element", member)]
-    return {column.table.name: column.table.c[column.key] for column in columns}
+    found = {column.table.name: (TRAINEES, column.table.c[column.key]) for column in trainees}
+    for column in practice_figures.supervisor_columns():
+        table: Any = column.table  # type: ignore[attr-defined]
+        found[table.name] = (SUPERVISORS, table.c[column.key])  # type: ignore[attr-defined]
+    return found
 
 
-_TRACKED: dict[str, Column[Any]] = {}
+_TRACKED: dict[str, tuple[str, Column[Any]]] = {}
 
 
-def _pending(session: Session) -> set[int] | str:
-    value: set[int] | str = session.info.setdefault(PENDING, set())
+def _pending(session: Session) -> dict[str, set[int] | str]:
+    value: dict[str, set[int] | str] = session.info.setdefault(
+        PENDING, {TRAINEES: set(), SUPERVISORS: set()})
     return value
 
 
-def mark(session: Session, user_ids: Iterable[int | None] | str) -> None:
-    """Note that these trainees' rows (or every row, given ALL) must be refreshed."""
+def mark(session: Session, kind: str, user_ids: Iterable[int | None] | str) -> None:
+    """Note that these people's rows (or every row of the kind, given ALL) must be refreshed."""
     pending = _pending(session)
-    if pending == ALL:
+    due = pending[kind]
+    if due == ALL:
         return
     if user_ids == ALL:
-        session.info[PENDING] = ALL
+        pending[kind] = ALL
         return
-    assert isinstance(pending, set) and not isinstance(user_ids, str)
-    pending.update(user_id for user_id in user_ids if user_id is not None)
+    assert isinstance(due, set) and not isinstance(user_ids, str)
+    due.update(user_id for user_id in user_ids if user_id is not None)
 
 
-def _flushed_ids(session: Session) -> Iterator[int | None]:
+def _flushed(session: Session) -> Iterator[tuple[str, int | None]]:
     for instance in (*session.new, *session.dirty, *session.deleted):
         if isinstance(instance, User):
             state = inspect(instance)
             if instance in session.new or instance in session.deleted or any(
                     state.attrs[name].history.has_changes() for name in USER_FIELDS):
-                yield instance.id
+                yield TRAINEES, instance.id
+                yield SUPERVISORS, instance.id
             continue
         table = getattr(instance, "__table__", None)
-        column = _TRACKED.get(table.name) if table is not None else None
-        if column is not None:
-            yield getattr(instance, column.key)
-            # A moved row (a changed trainee id) concerns its former trainee too.
-            history = inspect(instance).attrs[column.key].history
-            yield from history.deleted or ()
+        found = _TRACKED.get(table.name) if table is not None else None
+        if found is not None:
+            kind, column = found
+            yield kind, getattr(instance, column.key)
+            # A moved row (a changed person) concerns the one it left too.
+            for former in inspect(instance).attrs[column.key].history.deleted or ():
+                yield kind, former
 
 
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
-    mark(session, list(_flushed_ids(session)))
+    for kind, user_id in _flushed(session):
+        mark(session, kind, [user_id])
 
 
-def _statement_ids(state: ORMExecuteState) -> Iterable[int | None] | str:
-    """Return the trainees a bulk statement touches, reading them first for UPDATE/DELETE."""
+def _statement_ids(state: ORMExecuteState, column: Column[Any]) -> Iterable[int | None] | str:
+    """Return the people a bulk statement touches, reading them first for UPDATE/DELETE."""
     statement: Any = state.statement
-    table = getattr(statement, "table", None)
-    column = _TRACKED.get(getattr(table, "name", ""))
-    if column is None:
-        return ()
     if state.is_insert:
         if getattr(statement, "select", None) is not None:
             return ALL
@@ -117,10 +126,15 @@ def _statement_ids(state: ORMExecuteState) -> Iterable[int | None] | str:
 
 
 def _before_execute(state: ORMExecuteState) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
-        ids = _statement_ids(state)
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    found = _TRACKED.get(getattr(table, "name", ""))
+    if found is not None:
+        kind, column = found
+        ids = _statement_ids(state, column)
         if ids:
-            mark(state.session, ids)
+            mark(state.session, kind, ids)
 
 
 def _before_commit(session: Session) -> None:
@@ -137,18 +151,37 @@ def _forget(session: Session, previous: Any) -> None:
 
 
 def settle(session: Session | None = None) -> None:
-    """Flush, then rewrite the summary rows of every trainee whose records changed."""
+    """Flush, then rewrite the rows of every trainee and supervisor whose records changed."""
     session = session or db.session()
     session.flush()
     pending = session.info.pop(PENDING, None)
     if not pending:
         return
-    if pending == ALL or len(pending) > REBUILD_ABOVE:
+    trainees, supervisors = pending[TRAINEES], pending[SUPERVISORS]
+    if trainees == ALL or len(trainees) > REBUILD_ABOVE or supervisors == ALL:
         rebuild(session)
         return
-    ids = sorted(pending)
+    assert isinstance(trainees, set) and isinstance(supervisors, set)
+    ids = sorted(trainees)
+    connection = session.connection()
     for start in range(0, len(ids), BATCH):
-        refresh(session, ids[start:start + BATCH])
+        batch = ids[start:start + BATCH]
+        refresh(session, batch)
+        # A trainee's entries count in each of their supervisors' queues.
+        supervisors.update(connection.execute(
+            select(SupervisorAssignment.supervisor_id)
+            .where(SupervisorAssignment.trainee_id.in_(batch))).scalars())
+    chosen = sorted(supervisors)
+    for start in range(0, len(chosen), BATCH):
+        refresh_queues(connection, chosen[start:start + BATCH])
+
+
+def refresh_queues(connection: Connection, supervisor_ids: list[int]) -> None:
+    """Rewrite these supervisors' queue rows from the entries waiting (two statements)."""
+    waiting = practice_figures.waiting_rows(bindparam("supervisor_ids", expanding=True))
+    connection.execute(delete(QUEUE).where(QUEUE.c.supervisor_id.in_(supervisor_ids)))
+    connection.execute(insert(QUEUE).from_select(["supervisor_id", "waiting", "oldest"],
+                                                 waiting), {"supervisor_ids": supervisor_ids})
 
 
 def _params(user_ids: list[int] | None = None) -> dict[str, object]:
@@ -179,12 +212,26 @@ def rebuild(session: Session) -> int:
 
 
 def rebuild_on(connection: Connection) -> int:
-    """Rewrite every summary row on a connection (the migration's backfill uses this too)."""
+    """Rewrite every summary and queue row on a connection; return how many trainee rows."""
+    rebuild_queues_on(connection)
+    return rebuild_trainees_on(connection)
+
+
+def rebuild_trainees_on(connection: Connection) -> int:
+    """Rewrite every trainee summary row on a connection; return how many there are."""
     rows = trainee_rows(get_catalog(), Scope())
     connection.execute(delete(TABLE))
     connection.execute(insert(TABLE).from_select(
         SUMMARY_COLUMNS, select(*(rows.c[name] for name in SUMMARY_COLUMNS))), _params())
     return int(connection.scalar(select(func.count()).select_from(TABLE)) or 0)
+
+
+def rebuild_queues_on(connection: Connection) -> None:
+    """Rewrite every supervisor's queue row on a connection."""
+    connection.execute(delete(QUEUE))
+    everyone = select(User.id).where(User.role == Role.SUPERVISOR)
+    connection.execute(insert(QUEUE).from_select(["supervisor_id", "waiting", "oldest"],
+                                                 practice_figures.waiting_rows(everyone)))
 
 
 def install() -> None:

@@ -65,7 +65,7 @@ def _backfill():
         return
     from lms.reports.services import rebuild_summaries
 
-    rebuild_summaries(bind)
+    rebuild_summaries(bind, which="trainees")
 
 
 def downgrade():
