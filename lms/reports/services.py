@@ -26,11 +26,11 @@ from lms.catalog.services import get_catalog
 from lms.certification.figures import issued_since
 from lms.cohorts.services import membership_rows
 from lms.extensions import db
-from lms.learning.figures import enrolment_rows, first_attempt_answer_counts
+from lms.learning.figures import first_attempt_answer_counts
 from lms.practice import figures as practice_figures
 from lms.practice.figures import Turnaround, WaitingLoad
 from lms.reports import summary
-from lms.reports.models import SupervisorQueue, TraineeSummary
+from lms.reports.models import StageCount, SupervisorQueue, TraineeSummary
 from lms.reports.stages import EXPIRY_WINDOW_DAYS, QUIET_DAYS, STAGE_LABELS, Scope, Stage, stage_at
 from lms.sqltime import aware_utc, days_between, rank_at
 
@@ -81,6 +81,7 @@ def rebuild_summaries(connection: Connection | None = None, which: str = "both")
         return summary.rebuild(db.session())
     if which == "queues":
         summary.rebuild_queues_on(connection)
+        summary.recount_on(connection)
         return 0
     if which == "trainees":
         return summary.rebuild_trainees_on(connection)
@@ -118,10 +119,27 @@ def _quiet(now: datetime) -> list[ColumnElement[bool]]:
 
 
 def stage_counts(scope: Scope, today: date) -> dict[Stage, int]:
-    """Return how many trainee enrolments are in each stage (every stage, zeros included)."""
-    query = select(STAGE, func.count()).where(*_in_scope(scope)).group_by(STAGE)
-    found = {stage: count for stage, count in db.session.execute(query, _day(today))}
-    return {stage: int(found.get(stage.value, 0)) for stage in Stage}
+    """Return how many trainee enrolments are in each stage (every stage, zeros included).
+
+    For everyone, the per-stage counters answer at once and only certificates expiring within
+    90 days or expired are counted from the summary's (base_stage, expires_on) index.
+    """
+    conditions = _in_scope(scope)
+    if conditions:
+        query = select(STAGE, func.count()).where(*conditions).group_by(STAGE)
+        found = {stage: count for stage, count in db.session.execute(query, _day(today))}
+        return {stage: int(found.get(stage.value, 0)) for stage in Stage}
+    counts = {Stage(stage): int(count) for stage, count in db.session.execute(
+        select(StageCount.base_stage, StageCount.trainees))}
+    day = _day(today)
+    lapsing = select(func.sum(case((S.expires_on <= day["today"], 1), else_=0)),
+                     func.count()).where(S.base_stage == Stage.CERTIFIED.value,
+                                         S.expires_on <= day["expiring_by"])
+    expired, ending = (int(value or 0) for value in db.session.execute(lapsing).one())
+    counts[Stage.EXPIRED] = expired
+    counts[Stage.EXPIRING] = ending - expired
+    counts[Stage.CERTIFIED] = counts.get(Stage.CERTIFIED, 0) - ending
+    return {stage: counts.get(stage, 0) for stage in Stage}
 
 
 def quiet_count(scope: Scope, now: datetime) -> int:
@@ -229,18 +247,10 @@ def time_to_certificate(scope: Scope, today: date) -> Timing:
 
 
 def _scoped_trainees(scope: Scope) -> Select[int] | None:
-    """Return a select of trainee ids in scope, or None for everyone."""
+    """Return a select of trainee ids in scope (from the summary's indexes), or None for all."""
     if scope.cohort_id is None and scope.program_slug is None:
         return None
-    enrolment = enrolment_rows().subquery("scoped")
-    query = select(enrolment.c.user_id)
-    if scope.program_slug is not None:
-        query = query.where(enrolment.c.program_slug == scope.program_slug)
-    if scope.cohort_id is not None:
-        member = membership_rows().subquery("scoped_member")
-        query = query.where(enrolment.c.user_id.in_(
-            select(member.c.user_id).where(member.c.cohort_id == scope.cohort_id)))
-    return query
+    return select(S.user_id).where(*_in_scope(scope))
 
 
 def turnaround(scope: Scope) -> list[Turnaround]:

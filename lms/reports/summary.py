@@ -16,7 +16,18 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Column, Table, bindparam, delete, event, func, insert, inspect, select
+from sqlalchemy import (
+    Column,
+    Table,
+    bindparam,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
@@ -27,8 +38,8 @@ from lms.cohorts.services import membership_rows
 from lms.extensions import db
 from lms.learning import figures as learning_figures
 from lms.practice import figures as practice_figures
-from lms.reports.models import SupervisorQueue, TraineeSummary
-from lms.reports.stages import Scope, row_params, rows_of, trainee_rows
+from lms.reports.models import StageCount, SupervisorQueue, TraineeSummary
+from lms.reports.stages import Scope, Stage, row_params, rows_of, trainee_rows
 
 #: Where the session keeps the ids whose rows are due, per kind, or ALL for a full rebuild.
 PENDING = "lantern.summary_pending"
@@ -41,6 +52,7 @@ BATCH = 500
 USER_FIELDS = ("role", "is_active", "password_hash", "created_at", "joined_at")
 TABLE: Table = TraineeSummary.__table__  # type: ignore[assignment]
 QUEUE: Table = SupervisorQueue.__table__  # type: ignore[assignment]
+COUNTS: Table = StageCount.__table__  # type: ignore[assignment]
 SUMMARY_COLUMNS = [column.name for column in TABLE.columns]
 
 
@@ -198,10 +210,20 @@ def refresh(session: Session, user_ids: list[int]) -> None:
     # Core statements on the session's connection: the bound values go to the select, and no
     # summary object is ever held by the session to go stale.
     connection = session.connection()
+    by_stage = (select(TABLE.c.base_stage, func.count()).where(TABLE.c.user_id.in_(user_ids))
+                .group_by(TABLE.c.base_stage))
+    before: dict[str, int] = dict(connection.execute(by_stage).all())
     connection.execute(delete(TABLE).where(TABLE.c.user_id.in_(user_ids)))
     connection.execute(insert(TABLE).from_select(
         SUMMARY_COLUMNS, select(*(rows.c[name] for name in SUMMARY_COLUMNS))),
         _params(user_ids))
+    after: dict[str, int] = dict(connection.execute(by_stage).all())
+    moves = [{"base_stage": stage, "trainees": after.get(stage, 0) - before.get(stage, 0)}
+             for stage in sorted(set(before) | set(after))]
+    moves = [move for move in moves if move["trainees"]]
+    if moves:
+        # Only a change of stage writes a counter row, so most refreshes lock none.
+        connection.execute(_add_to_counts(connection), moves)
 
 
 def rebuild(session: Session) -> int:
@@ -214,7 +236,9 @@ def rebuild(session: Session) -> int:
 def rebuild_on(connection: Connection) -> int:
     """Rewrite every summary and queue row on a connection; return how many trainee rows."""
     rebuild_queues_on(connection)
-    return rebuild_trainees_on(connection)
+    count = rebuild_trainees_on(connection)
+    recount_on(connection)
+    return count
 
 
 def rebuild_trainees_on(connection: Connection) -> int:
@@ -224,6 +248,26 @@ def rebuild_trainees_on(connection: Connection) -> int:
     connection.execute(insert(TABLE).from_select(
         SUMMARY_COLUMNS, select(*(rows.c[name] for name in SUMMARY_COLUMNS))), _params())
     return int(connection.scalar(select(func.count()).select_from(TABLE)) or 0)
+
+
+def _add_to_counts(connection: Connection) -> Any:
+    """Return an INSERT that adds each given count to its stage's row, creating it if new."""
+    dialect = connection.dialect.name
+    statement: Any = (postgresql.insert(COUNTS) if dialect == "postgresql"
+                      else sqlite.insert(COUNTS))
+    return statement.on_conflict_do_update(
+        index_elements=[COUNTS.c.base_stage],
+        set_={"trainees": COUNTS.c.trainees + statement.excluded.trainees})
+
+
+def recount_on(connection: Connection) -> None:
+    """Rewrite the per-stage counters from the summary rows (a row for every stage)."""
+    connection.execute(delete(COUNTS))
+    found: dict[str, int] = dict(connection.execute(
+        select(TABLE.c.base_stage, func.count()).group_by(TABLE.c.base_stage)).all())
+    connection.execute(insert(COUNTS), [{"base_stage": stage.value,
+                                         "trainees": found.get(stage.value, 0)}
+                                        for stage in Stage])
 
 
 def rebuild_queues_on(connection: Connection) -> None:

@@ -1,4 +1,4 @@
-"""reports: one queue row per supervisor with entries waiting, backfilled from the entries
+"""reports: supervisor queue rows and per-stage counters, backfilled from the records
 
 Revision ID: b7e3f1a9c5d2
 Revises: a9d4c2e7f1b3
@@ -27,20 +27,23 @@ def upgrade():
     )
     with op.batch_alter_table('supervisor_queue', schema=None) as batch_op:
         batch_op.create_index('ix_supervisor_queue_oldest', ['oldest'], unique=False)
+    op.create_table('stage_count',
+    sa.Column('base_stage', sa.String(length=16), nullable=False),
+    sa.Column('trainees', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('base_stage', name=op.f('pk_stage_count'))
+    )
     _backfill()
 
 
 def _backfill():
-    """Fill the rows of an upgraded instance from its practice entries, in this transaction."""
-    bind = op.get_bind()
-    if not bind.scalar(sa.text("SELECT count(*) FROM supervisor_assignment")):
-        return
+    """Fill the rows from the entries and the trainee summary rows, in this transaction."""
     from lms.reports.services import rebuild_summaries
 
-    rebuild_summaries(bind, which="queues")
+    rebuild_summaries(op.get_bind(), which="queues")
 
 
 def downgrade():
+    op.drop_table('stage_count')
     with op.batch_alter_table('supervisor_queue', schema=None) as batch_op:
         batch_op.drop_index('ix_supervisor_queue_oldest')
     op.drop_table('supervisor_queue')
