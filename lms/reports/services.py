@@ -144,8 +144,14 @@ def stage_counts(scope: Scope, today: date) -> dict[Stage, int]:
 
 def quiet_count(scope: Scope, now: datetime) -> int:
     """Return how many trainees on the way to a certificate did nothing for 30 days."""
-    query = select(func.count()).select_from(S).where(*_in_scope(scope), *_quiet(now))
-    return int(db.session.scalar(query) or 0)
+    conditions = _in_scope(scope)
+    # Two ranges of the (base_stage, last_at) index, added up: an OR would read every row.
+    before = now - timedelta(days=QUIET_DAYS)
+    quiet = select(func.count()).select_from(S).where(
+        *conditions, S.base_stage.in_(WORKING), S.last_at < before).scalar_subquery()
+    never = select(func.count()).select_from(S).where(
+        *conditions, S.base_stage.in_(WORKING), S.last_at.is_(None)).scalar_subquery()
+    return int(db.session.scalar(select(quiet + never)) or 0)
 
 
 @dataclass(frozen=True)
