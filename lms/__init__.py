@@ -66,7 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from lms.operations import init_operations
     from lms.practice import views as practice_views
     from lms.practice.services import review_backlog
-    from lms.ratelimits import skip_idle_limit_check
+    from lms.ratelimits import skip_idle_limit_check, steady_memory_storage
     from lms.reports import views as reports_views
     from lms.security import init_security
     from lms.templating import init_templating
@@ -78,6 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # A feature's <topic>_views modules add their routes to the blueprint in its views.py.
     import lms.auth.second_factor_views  # noqa: F401
     import lms.certification.api_views  # noqa: F401
+    import lms.certification.oid4vci_views  # noqa: F401
     import lms.certification.verify_views  # noqa: F401
     import lms.cohorts.import_views  # noqa: F401
     import lms.notifications.password_views  # noqa: F401
@@ -89,6 +90,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                   account_views):
         app.register_blueprint(views.bp)
     skip_idle_limit_check(app)
+    steady_memory_storage()
     lms_cli.add_command(outbox_cli)
     app.cli.add_command(lms_cli)
     init_inline_delivery(app)

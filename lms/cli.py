@@ -210,7 +210,7 @@ def verify_audit() -> None:
     from sqlalchemy.exc import OperationalError
 
     from lms.audit.services import reconcile, verify_chain
-    from lms.certification.audited import certificate_ledger
+    from lms.certification.audited import certificate_ledger, wallet_copy_ledger
     from lms.practice.audited import practice_ledgers
 
     try:
@@ -228,7 +228,7 @@ def verify_audit() -> None:
         click.echo(f"Audit chain BROKEN after {report.events} good event(s): {report.problem}")
         raise SystemExit(1)
     click.echo(f"Audit chain OK: {report.events} event(s), head {report.head_hash}.")
-    findings = reconcile([certificate_ledger(), *practice_ledgers()])
+    findings = reconcile([certificate_ledger(), wallet_copy_ledger(), *practice_ledgers()])
     for finding in findings:
         click.echo(f"Record {finding}.")
     if findings:
@@ -243,7 +243,7 @@ def _missing_tables() -> list[str]:
 
     present = set(inspect(db.engine).get_table_names())
     wanted = ("audit_event", "audit_head", "certificate", "practice_entry", "practice_decision",
-              "competency_observation", "supervision_session", "session_attendee")
+              "competency_observation", "supervision_session", "session_attendee", "wallet_copy")
     return [name for name in wanted if name not in present]
 
 

@@ -90,6 +90,14 @@ ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
     "certification.verify_credential_api": ("POST", (400, 400, 400, 400)),
     "certification.verify_batch_api": ("POST", (400, 400, 400, 400)),
     "certification.openapi": ("GET", (200, 200, 200, 200)),
+    # Wallet collection (OpenID4VCI): public metadata; the token endpoint refuses an empty
+    # grant, the credential endpoint a missing access token; only the holder makes an offer.
+    "certification.oid4vci.issuer_metadata": ("GET", (200, 200, 200, 200)),
+    "certification.oid4vci.authorization_server_metadata": ("GET", (200, 200, 200, 200)),
+    "certification.oid4vci.token": ("POST", (400, 400, 400, 400)),
+    "certification.oid4vci.nonce": ("POST", (200, 200, 200, 200)),
+    "certification.oid4vci.credential": ("POST", (401, 401, 401, 401)),
+    "certification.wallet_offer": ("POST", (SIGN_IN, 200, 403, 403)),
     # Served only when LMS_ISSUER_DID is set (tests/certification/test_issuer_did.py).
     "certification.did_document": ("GET", (404, 404, 404, 404)),
     # The sample certificate is the trainee's; posts without form data are refused kindly.
@@ -114,6 +122,9 @@ ACCESS: dict[str, tuple[str, tuple[Any, Any, Any, Any]]] = {
     "account.name": ("POST", (SIGN_IN, 400, 400, 400)),
     "account.password": ("POST", (SIGN_IN, 400, 400, 400)),
     "account.time_zone": ("POST", (SIGN_IN, 302, 302, 302)),
+    "account.email": ("POST", (SIGN_IN, 400, 400, 400)),
+    # An unknown confirmation link says so to anyone (the link, not a sign-in, is the proof).
+    "account.confirm_email": ("GET", (410, 410, 410, 410)),
     "account.my_data": ("POST", (SIGN_IN, 200, 200, 200)),
     "account.person": ("GET", (SIGN_IN, 403, 403, 200)),
     "account.person_name": ("POST", (SIGN_IN, 403, 403, 400)),

@@ -1,13 +1,24 @@
-"""The trainee's start page reads its facts in four statements, and they match the services."""
+"""The trainee's start page reads its facts in two statements, and they match the services."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from lms.certification.services import eligibility_for, start_page_summary
+from markupsafe import escape
+
+from lms.catalog.profile import profiles
+from lms.certification.codes import format_code
+from lms.certification.services import (
+    active_certificate,
+    certificate_summary,
+    eligibility_for,
+    start_page_summary,
+)
+from lms.cohorts.services import create_cohort, move_to_cohort
 from lms.extensions import db
 from lms.learning.facts import module_facts
 from lms.learning.services import (
+    dashboard,
     edition_of,
     get_catalog,
     passed_modules,
@@ -17,7 +28,7 @@ from lms.learning.services import (
 )
 from lms.practice import totals
 from tests.certification.records import earn_everything
-from tests.conftest import get_user
+from tests.conftest import csrf_token, get_user
 from tests.practice.helpers import make_entry
 from tests.sqlcount import counting_queries
 
@@ -59,8 +70,9 @@ def test_practice_totals_in_one_statement_match_the_separate_reads(app, people):
         assert one.supervision_minutes == totals.supervision_minutes(people["trainee"]) == 240
         assert one.observed_competencies == totals.observed_competencies(people["trainee"])
         summary = start_page_summary(
-            people["trainee"], program, datetime.now(UTC).date(),
-            edition=edition_of(people["trainee"], "foundations"),
+            program, datetime.now(UTC).date(),
+            edition=edition_of(people["trainee"], "foundations"), active=None,
+            cohort_profile_slug=None,
             passed_modules=passed_scores(module_facts(people["trainee"])["foundations"]),
             approved_minutes_by_activity=one.approved_minutes_by_activity,
             supervision_minutes=one.supervision_minutes,
@@ -72,7 +84,11 @@ def test_practice_totals_in_one_statement_match_the_separate_reads(app, people):
                                                                  "foundations").items()}
 
 
-def test_the_start_page_reads_four_statements(app, people, client, sign_in):
+def _reads(statements: list[str]) -> list[str]:
+    return [sql for sql in statements if sql.lstrip().upper().startswith(("SELECT", "WITH"))]
+
+
+def test_the_start_page_reads_two_statements(app, people, client, sign_in):
     with app.app_context():
         earn_everything(people["trainee"], people["supervisor"])
         db.session.commit()
@@ -81,5 +97,76 @@ def test_the_start_page_reads_four_statements(app, people, client, sign_in):
     with counting_queries() as statements:
         page = client.get("/")
     assert page.status_code == 200 and "Sam Supervisor" in page.get_data(as_text=True)
-    reads = [sql for sql in statements if sql.lstrip().upper().startswith(("SELECT", "WITH"))]
-    assert len(reads) == 4, reads
+    assert len(_reads(statements)) == 2, _reads(statements)
+
+
+def test_the_start_page_shows_the_cohorts_profile_in_the_same_two_statements(
+        app, people, client, sign_in):
+    with app.app_context():
+        program = get_catalog().program("foundations")
+        other = next(slug for slug in profiles(program) if slug != "default")
+        cohort = create_cohort("Peer Recovery 2027", "foundations", other, date.today(), None)
+        trainee = get_user(people["trainee"])
+        move_to_cohort(trainee, cohort, None)
+        db.session.commit()
+        theirs = eligibility_for(trainee, program, other)
+        default = eligibility_for(trainee, program)
+        # The certificates page's summary, which the start page must agree with.
+        assert certificate_summary(trainee, date.today()).eligibility == theirs
+    assert len(theirs.requirements) != len(default.requirements)
+    sign_in("trainee@example.org")
+    client.get("/")
+    with counting_queries() as statements:
+        page = client.get("/").get_data(as_text=True)
+    assert len(_reads(statements)) == 2, _reads(statements)
+    met = len(theirs.requirements) - len(theirs.missing)
+    assert f"{met} of {len(theirs.requirements)} requirements met" in page
+
+
+def test_the_start_page_shows_the_active_certificate_read_with_the_facts(
+        app, people, client, sign_in):
+    with app.app_context():
+        earn_everything(people["trainee"], people["supervisor"])
+        db.session.commit()
+    sign_in("trainee@example.org")
+    client.post("/certificates/claim", data={
+        "csrf_token": csrf_token(client, "/certificates"), "program": "foundations",
+        "profile": "default"})
+    with app.app_context():
+        issued = active_certificate(people["trainee"], "foundations")
+        assert issued is not None
+        code, expires_on = issued.code, issued.expires_on
+        summary = certificate_summary(get_user(people["trainee"]), date.today())
+        assert summary.active is not None and summary.active.code == code
+    with counting_queries() as statements:
+        page = client.get("/").get_data(as_text=True)
+    assert len(_reads(statements)) == 2, _reads(statements)
+    assert format_code(code) in page
+    assert "is valid" in page or "expires in" in page
+    if expires_on is not None:
+        assert f"{expires_on.day} {expires_on:%B %Y}" in page
+
+
+def test_the_start_page_shows_the_progress_the_rules_work_out(app, people, client, sign_in):
+    with app.app_context():
+        program = get_catalog().program("foundations")
+        trainee = get_user(people["trainee"])
+        first, second = program.modules[0], program.modules[1]
+        now = datetime.now(UTC)
+        attempt = start_attempt(trainee, first, now)
+        submit_attempt(attempt, first, {item["q"]: sorted(first.question(item["q"]).correct_keys)
+                                        for item in attempt.drawn}, now)
+        attempt = start_attempt(trainee, second, now)
+        submit_attempt(attempt, second, {item["q"]: ["zz"] for item in attempt.drawn}, now)
+        db.session.commit()
+        board = dashboard(program, module_facts(trainee.id)["foundations"],
+                          edition_of(trainee.id, "foundations"))
+        next_title = str(escape(board["next"].module.title))
+    assert board["passed"] == 1 and 0 < board["overall"] < 100
+    sign_in("trainee@example.org")
+    client.get("/")
+    with counting_queries() as statements:
+        page = client.get("/").get_data(as_text=True)
+    assert len(_reads(statements)) == 2, _reads(statements)
+    assert f"Overall progress: {board['overall']}%" in page
+    assert next_title in page and "Quiz not passed yet" in page

@@ -37,6 +37,16 @@ class PersonEmailForm(FlaskForm):
         description="They sign in with this address from now on. The change is recorded.")
 
 
+class EmailChangeForm(FlaskForm):
+    """A new sign-in address, confirmed with the current password and then by e-mail."""
+
+    new_email = EmailField("New e-mail address", validators=[
+        DataRequired("Please type the new address."), Length(max=254)],
+        description="We send a link to this address; it becomes yours when you open the link.")
+    current_password = PasswordField("Current password", validators=[
+        DataRequired("Please type your current password."), Length(max=PASSWORD_MAX_LENGTH)])
+
+
 class PasswordChangeForm(FlaskForm):
     """The current password, then a new one typed twice."""
 

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from lms.account.export import data_zip
 from lms.account.forms import (
+    EmailChangeForm,
     NameForm,
     PasswordChangeForm,
     PersonEmailForm,
@@ -27,20 +28,27 @@ from lms.account.forms import (
     TimeZoneForm,
 )
 from lms.account.services import (
+    NO_MAIL,
     AccountChangeError,
+    WrongPassword,
     change_email,
     change_name,
     change_password,
     claim_download,
+    confirm_email_change,
+    pending_email_change,
+    read_email_link,
     record_download,
     release_download,
+    request_email_change,
     set_time_zone,
 )
 from lms.auth.models import Role, User
 from lms.auth.roles import role_required
 from lms.auth.services import AccountError
 from lms.auth.signin import begin_session, refresh_identity
-from lms.extensions import db
+from lms.extensions import db, limiter
+from lms.notifications.services import mail_enabled
 from lms.timezones import common_zones
 
 bp = Blueprint("account", __name__)
@@ -68,6 +76,10 @@ def _page(status: int = 200, **forms: FlaskForm) -> tuple[str, int]:
         "person": person,
         "name_form": forms.get("name_form") or NameForm(display_name=person.display_name),
         "password_form": forms.get("password_form") or PasswordChangeForm(),
+        # Prefixed: the password form on the same page has its own "current password" box.
+        "email_form": forms.get("email_form") or EmailChangeForm(prefix="email"),
+        "mail_enabled": mail_enabled(),
+        "pending_email": pending_email_change(person),
         "zone_form": forms.get("zone_form") or _zone_form(person),
         "download_form": FlaskForm(),
         # Other features add their own settings pages; link them only once they exist.
@@ -106,6 +118,59 @@ def name() -> Response | tuple[str, int]:
                   "changed.", "success")
             return redirect(url_for("account.account"))
     return _page(400, name_form=form)
+
+
+@bp.post("/account/email")
+@login_required
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+def email() -> Response | tuple[str, int]:
+    """Ask for a new address: checked with the password, then confirmed by a link sent to it."""
+    if not mail_enabled():
+        # The page shows no form then; a stale one posted says why nothing happened.
+        flash(NO_MAIL, "info")
+        return redirect(url_for("account.account"))
+    form = EmailChangeForm(prefix="email")
+    if form.validate_on_submit():
+        try:
+            address = request_email_change(_me(), form.new_email.data or "",
+                                           form.current_password.data or "")
+        except WrongPassword as error:
+            form.current_password.errors = [str(error)]
+        except AccountChangeError as error:
+            form.new_email.errors = [str(error)]
+        else:
+            db.session.commit()
+            flash(f"We sent a link to {address}. Your address changes when you open it; until "
+                  "then you keep signing in with your current one.", "success")
+            return redirect(url_for("account.account"))
+    return _page(400, email_form=form)
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str) -> Response | tuple[str, int]:
+    """Open a confirmation link: a button, so that mail scanners fetching it change nothing."""
+    try:
+        pending = read_email_link(token)
+    except AccountChangeError as error:
+        return render_template("account/email_link_problem.html", message=str(error)), 410
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("account/email_confirm.html", form=form,
+                               new_email=pending.new_email), status
+    try:
+        person = confirm_email_change(token)
+    except AccountChangeError as error:
+        db.session.rollback()
+        return render_template("account/email_link_problem.html", message=str(error)), 410
+    db.session.commit()
+    if current_user.is_authenticated and current_user.id == person.id:
+        flash(f"Your e-mail address is now {person.email}. Sign in with it from now on.",
+              "success")
+        return redirect(url_for("account.account"))
+    # Signed out, or signed in as someone else: the change stands; this browser stays as it is.
+    return render_template("account/email_confirmed.html", new_email=person.email,
+                           someone_else=current_user.is_authenticated), 200
 
 
 @bp.post("/account/password")

@@ -16,7 +16,6 @@ import secrets
 from datetime import datetime
 
 import pyotp
-import segno
 from sqlalchemy import ForeignKey, Integer, String, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -100,6 +99,8 @@ def pending_secret(user: User) -> str:
 
 def provisioning_svg(user: User, secret: str) -> str:
     """Return the enrolment QR code as inline SVG (an otpauth:// link)."""
+    import segno  # deferred: only setting up two-step sign-in needs it
+
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
     return str(segno.make(uri, error="m").svg_inline(scale=4, title="QR code for your "
                                                                     "authenticator app"))

@@ -23,17 +23,18 @@ from lms.certification.openapi import openapi_document
 from lms.certification.public import signed_credential
 from lms.certification.views import bp
 from lms.extensions import csrf, limiter
-from lms.ratelimits import retry_after_seconds
+from lms.ratelimits import FAILED_LOOKUP_LIMIT, FAILED_LOOKUP_SCOPE, retry_after_seconds
 
 #: One credential is a few kilobytes; twenty fit well under the batch limit.
 BODY_LIMIT = 64 * 1024
 BATCH_BODY_LIMIT = 20 * BODY_LIMIT
 BATCH_MAX = 20
 API_LIMIT = "60 per minute;600 per hour"
-FAILED_API_LIMIT = "20 per minute;100 per hour"
 # One budget per caller across the single and the batch form.
 API_SCOPE = "credential-verify-api"
-FAILED_SCOPE = "credential-verify-api-failed"
+# Failed checks and unknown codes spend the same budget as failed look-ups on the verify pages.
+FAILED_API_LIMIT = FAILED_LOOKUP_LIMIT
+FAILED_SCOPE = FAILED_LOOKUP_SCOPE
 NOT_FOUND = "urn:lantern:problem:NOT_FOUND"
 TOO_LARGE = "urn:lantern:problem:BODY_TOO_LARGE"
 TOO_MANY = "urn:lantern:problem:TOO_MANY_REQUESTS"

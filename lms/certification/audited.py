@@ -11,9 +11,10 @@ from sqlalchemy.orm import undefer
 
 from lms.audit.services import Facts, Key, Ledger, RecordedEvent, sha256_of
 from lms.certification.codes import format_code
-from lms.certification.models import Certificate
+from lms.certification.models import Certificate, WalletCopy
 
-__all__ = ["certificate_facts_sha256", "certificate_ledger"]
+__all__ = ["certificate_facts_sha256", "certificate_ledger", "wallet_copy_facts",
+           "wallet_copy_ledger"]
 
 #: Events that record a certificate: its issue, then at most one change of status.
 EVENT_KINDS = ("certificate.issue", "certificate.revoked", "certificate.superseded")
@@ -60,3 +61,30 @@ def _recorded(event: RecordedEvent) -> tuple[Key, Facts] | None:
 def certificate_ledger() -> Ledger:
     """Return the ledger of issued certificates and their status changes."""
     return Ledger("certificate", EVENT_KINDS, _rows, _recorded)
+
+
+def _copy_rows() -> Iterator[tuple[Key, Facts, str]]:
+    from lms.extensions import db
+
+    query = (select(WalletCopy, Certificate.code).join(Certificate)
+             .options(undefer(WalletCopy.credential_json))
+             .order_by(WalletCopy.id).execution_options(yield_per=200))
+    for copy, code in db.session.execute(query):
+        yield (("wallet_copy", copy.id), wallet_copy_facts(copy, code),
+               f"{copy.public_id} of {format_code(code)} (#{copy.id})")
+
+
+def wallet_copy_facts(copy: WalletCopy, code: str) -> dict[str, Any]:
+    """Return what the audit chain records of a wallet copy, which never changes."""
+    return {"public_id": copy.public_id, "certificate_id": copy.certificate_id, "code": code,
+            "offer_id": copy.offer_id, "holder_did": copy.holder_did,
+            "credential_sha256": hashlib.sha256(copy.credential_json.encode()).hexdigest()}
+
+
+def _copy_recorded(event: RecordedEvent) -> tuple[Key, Facts] | None:
+    return ("wallet_copy", int(event.subject_id)), dict(event.payload)
+
+
+def wallet_copy_ledger() -> Ledger:
+    """Return the ledger of credentials issued into wallets (OpenID4VCI)."""
+    return Ledger("wallet copy", ("certificate.wallet_copy",), _copy_rows, _copy_recorded)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Date, Select, SQLColumnExpression, case, func, select
+from sqlalchemy import ColumnElement, Date, Select, SQLColumnExpression, case, func, select
 
 from lms.certification.models import Certificate, CertificateStatus
 from lms.extensions import db
 
-__all__ = ["FAR_FUTURE", "certificate_rows", "issued_since", "trainee_columns"]
+__all__ = ["FAR_FUTURE", "ActiveCertificate", "active_certificate_columns", "active_from_row",
+           "certificate_rows", "issued_since", "trainee_columns"]
 
 
 def trainee_columns() -> list[SQLColumnExpression[int]]:
@@ -43,3 +46,35 @@ def issued_since(day: date) -> int:
     """Return how many certificates were issued on or after a day."""
     query = select(func.count()).select_from(Certificate).where(Certificate.issued_on >= day)
     return int(db.session.scalar(query) or 0)
+
+
+@dataclass(frozen=True)
+class ActiveCertificate:
+    """What the start page shows of an active certificate, read along with other figures."""
+
+    code: str
+    expires_on: date | None
+    status: CertificateStatus = CertificateStatus.ACTIVE
+
+
+def active_certificate_columns(user_id: ColumnElement[int], program_slug: ColumnElement[str]
+                               ) -> list[ColumnElement[Any]]:
+    """Return the active certificate's code and expiry as columns correlated to an enrolment.
+
+    At most one certificate is active per trainee and program (uq_certificate_active), so each
+    scalar subquery finds one row through that index, or NULL.
+    """
+    def column(value: Any, label: str) -> ColumnElement[Any]:
+        return (select(value).where(Certificate.user_id == user_id,
+                                    Certificate.program_slug == program_slug,
+                                    Certificate.status == CertificateStatus.ACTIVE)
+                .scalar_subquery().label(label))
+
+    return [column(Certificate.code, "certificate_code"),
+            column(Certificate.expires_on, "certificate_expires_on")]
+
+
+def active_from_row(extra: dict[str, Any]) -> ActiveCertificate | None:
+    """Return the active certificate from the columns of active_certificate_columns()."""
+    code = extra.get("certificate_code")
+    return None if code is None else ActiveCertificate(code, extra.get("certificate_expires_on"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileSize
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 MAX_PDF_BYTES = 5 * 1024 * 1024
@@ -16,6 +16,12 @@ class ClaimForm(FlaskForm):
 
     program = HiddenField(validators=[DataRequired()])
     profile = HiddenField(validators=[Optional()])
+
+
+class WalletOfferForm(FlaskForm):
+    """Make a wallet offer for one certificate, with or without a transaction code."""
+
+    tx_code = BooleanField("Also ask my wallet for a six-digit code shown here", default=True)
 
 
 class VerifyCodeForm(FlaskForm):

@@ -187,3 +187,61 @@ class CredentialHolder(Model):
     #: A random UUID (version 4): nothing about the person can be worked out from it.
     public_id: Mapped[str] = mapped_column(String(36), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WalletOffer(Model):
+    """A single-use offer to collect a certificate into a wallet (OpenID4VCI pre-authorized).
+
+    Only hashes are kept: the pre-authorized code and the transaction code are shown once.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    #: SHA-256 of the pre-authorized code (256 random bits).
+    code_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    #: SHA-256 of the code and the transaction code together, or None when none is asked.
+    tx_code_sha256: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    failed_tx_codes: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: When five wrong transaction codes (or the holder) made the offer unusable.
+    burned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the code was exchanged for an access token (so it cannot be exchanged again).
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    token_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the access token was spent on a credential.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WalletNonce(Model):
+    """A c_nonce from the nonce endpoint: one proof may use it, once, within minutes."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WalletCopy(Model):
+    """A credential issued into a holder's wallet: the certificate, bound to the wallet's key.
+
+    It carries the certificate's status entry, so revoking the certificate revokes every copy.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The copy's credential id is urn:uuid:<public_id>.
+    public_id: Mapped[str] = mapped_column(String(36), unique=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"), index=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("wallet_offer.id"), unique=True)
+    #: The holder's DID (did:key or did:jwk) named as the credential subject.
+    holder_did: Mapped[str] = mapped_column(Text)
+    #: The signed credential, exactly as handed to the wallet.
+    credential_json: Mapped[str] = deferred(mapped_column(Text, nullable=False))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@event.listens_for(WalletCopy, "before_delete")
+def _refuse_copy_deletion(_mapper: Any, _connection: Any, target: WalletCopy) -> None:
+    raise CertificateDeletion(f"wallet copy {target.public_id} cannot be deleted")

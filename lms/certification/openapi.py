@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 description of the verification API, served at /openapi.json."""
+"""The OpenAPI 3.1 description of the verification API and wallet collection, at /openapi.json."""
 
 from __future__ import annotations
 
@@ -70,6 +70,82 @@ def _answers(ok: str, ok_schema: str) -> dict[str, Any]:
     }
 
 
+def _oauth(description: str, *more: str) -> dict[str, Any]:
+    """Return a response answered with an OAuth / OpenID4VCI error body."""
+    schema = {"$ref": "#/components/schemas/OAuthError"}
+    answer: dict[str, Any] = {"description": description,
+                              "content": {"application/json": {"schema": schema}}}
+    for header in more:
+        answer.setdefault("headers", {})[header] = {"schema": {"type": "string"}}
+    return answer
+
+
+def _json_object(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+#: Wallet collection (OpenID4VCI 1.0, pre-authorized code flow). Wallets discover these through
+#: /.well-known/openid-credential-issuer; they are listed here for people and API tooling.
+WALLET_PATHS: dict[str, Any] = {
+    "/oid4vci/token": {"post": {
+        "operationId": "walletToken", "tags": ["wallet collection"],
+        "summary": "Exchange a pre-authorized code (and transaction code) for an access token",
+        "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
+            "schema": {"type": "object", "required": ["grant_type"], "properties": {
+                "grant_type": {"type": "string"}, "pre-authorized_code": {"type": "string"},
+                "tx_code": {"type": "string"}}}}}},
+        "responses": {
+            "200": _json_object("An access token for one credential.", {
+                "type": "object", "required": ["access_token", "token_type", "expires_in"],
+                "properties": {"access_token": {"type": "string"},
+                               "token_type": {"const": "Bearer"},
+                               "expires_in": {"type": "integer"}}}),
+            "400": _oauth("invalid_grant (unknown, used, expired or burned code, or a wrong "
+                          "transaction code), invalid_request or unsupported_grant_type."),
+            "429": _oauth("Too many requests from this address.", "Retry-After"),
+        },
+    }},
+    "/oid4vci/nonce": {"post": {
+        "operationId": "walletNonce", "tags": ["wallet collection"],
+        "summary": "Get a fresh c_nonce for the next proof",
+        "responses": {
+            "200": _json_object("A nonce, valid five minutes, for one proof.", {
+                "type": "object", "required": ["c_nonce"],
+                "properties": {"c_nonce": {"type": "string"}}}),
+            "429": _oauth("Too many requests from this address.", "Retry-After"),
+        },
+    }},
+    "/oid4vci/credential": {"post": {
+        "operationId": "walletCredential", "tags": ["wallet collection"],
+        "summary": "Issue the certificate into the wallet whose key signed the proof",
+        "security": [{"accessToken": []}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["credential_configuration_id", "proofs"],
+            "properties": {"credential_configuration_id": {"type": "string"},
+                           "proofs": {"type": "object", "properties": {"jwt": {
+                               "type": "array", "items": {"type": "string"}}}}}}}}},
+        "responses": {
+            "200": _json_object("The credential (ldp_vc), bound to the wallet's key.", {
+                "type": "object", "required": ["credentials"],
+                "properties": {"credentials": {"type": "array", "items": {
+                    "type": "object", "required": ["credential"],
+                    "properties": {"credential": {"type": "object"}}}}}}),
+            "400": _oauth("invalid_proof, invalid_nonce, invalid_credential_request, "
+                          "unknown_credential_configuration or credential_request_denied; "
+                          "nothing was issued."),
+            "401": _oauth("invalid_token: the access token is missing, unknown, expired or "
+                          "spent.", "WWW-Authenticate"),
+            "413": _oauth("The body is larger than 16 KB."),
+            "429": _oauth("Too many requests from this address.", "Retry-After"),
+        },
+    }},
+}
+
+_OAUTH_ERROR = {"type": "object", "required": ["error"],
+                "properties": {"error": {"type": "string"},
+                               "error_description": {"type": "string"}}}
+
+
 def openapi_document(base_url: str) -> dict[str, Any]:
     """Return the OpenAPI 3.1 document for this instance."""
     return {
@@ -99,8 +175,12 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "$ref": "#/components/schemas/BatchRequest"}}}},
                 "responses": _answers("One result per item, in order.", "BatchResult"),
             }},
+            **WALLET_PATHS,
         },
-        "components": {"schemas": {
+        "components": {"securitySchemes": {"accessToken": {
+            "type": "http", "scheme": "bearer",
+            "description": "The access token from /oid4vci/token."}}, "schemas": {
+            "OAuthError": _OAUTH_ERROR,
             "VerifyRequest": {
                 "type": "object", "required": ["verifiableCredential"],
                 "properties": {"verifiableCredential": {"type": "object"},

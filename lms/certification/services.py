@@ -16,6 +16,7 @@ from lms.catalog.services import get_catalog
 from lms.certification import signing
 from lms.certification.codes import InvalidCode, format_code, parse_code
 from lms.certification.eligibility import Eligibility, Records, counted_minutes, evaluate
+from lms.certification.figures import ActiveCertificate
 from lms.certification.models import Certificate, CertificateStatus
 from lms.certification.sharing import ProfileEntry
 from lms.cohorts.services import profile_slug_for as cohort_profile
@@ -133,7 +134,7 @@ def active_certificate(user_id: int, program_slug: str) -> Certificate | None:
         "user_id": user_id, "program_slug": program_slug}).first()
 
 
-def expiry_warning(certificate: Certificate, today: date) -> int | None:
+def expiry_warning(certificate: Certificate | ActiveCertificate, today: date) -> int | None:
     """Return days until expiry when within the warning window, else None."""
     if certificate.status is not CertificateStatus.ACTIVE or certificate.expires_on is None:
         return None
@@ -146,7 +147,7 @@ class CertificateSummary:
     """What the trainee's start page says about certificates."""
 
     eligibility: Eligibility | None  # the cohort's (or default) profile of the first program
-    active: Certificate | None
+    active: Certificate | ActiveCertificate | None
     expires_in_days: int | None
 
 
@@ -194,21 +195,24 @@ def certificates_expiring(today: date, within_days: int) -> list[tuple[Certifica
     return found
 
 
-def start_page_summary(trainee_id: int, program: Program, today: date, *, edition: int,
+def start_page_summary(program: Program, today: date, *, edition: int,
+                       active: ActiveCertificate | None, cohort_profile_slug: str | None,
                        passed_modules: dict[str, int],
                        approved_minutes_by_activity: dict[str, int], supervision_minutes: int,
                        observed_competencies: dict[str, date]) -> CertificateSummary:
-    """Return the start page's certificate summary from records the page has already read."""
-    records = Records(passed_modules=passed_modules,
-                      approved_minutes_by_activity=approved_minutes_by_activity,
-                      supervision_minutes=supervision_minutes,
-                      observed_competencies=observed_competencies)
-    active = active_certificate(trainee_id, program.slug)
+    """Return the start page's certificate summary from records the page has already read.
+
+    The checklist is the cohort's profile when the trainee's edition offers it, as on the
+    certificates page (certificate_summary); otherwise the program's default profile.
+    """
     eligibility = None
     if active is None:
-        titles = {module.slug: module.title for module in program.modules}
-        eligibility = evaluate(profile(program, None, edition), practice_rules(program), titles,
-                               records)
+        ours = cohort_profile_slug if cohort_profile_slug in profiles(program, edition) else None
+        records = Records(passed_modules=passed_modules,
+                          approved_minutes_by_activity=approved_minutes_by_activity,
+                          supervision_minutes=supervision_minutes,
+                          observed_competencies=observed_competencies)
+        eligibility = eligibility_of(program, profile(program, ours, edition), records)
     warning = expiry_warning(active, today) if active else None
     return CertificateSummary(eligibility, active, warning)
 

@@ -28,12 +28,16 @@ from lms.certification.public import (
     public_facts,
     signed_credential,
 )
-from lms.certification.uploads import check_credential_text, check_file
 from lms.certification.verify_cache import verify_cache
-from lms.certification.views import bp, failed_lookups
+from lms.certification.views import bp, failed_lookups, lookup_failed
 from lms.extensions import limiter
+from lms.ratelimits import FAILED_LOOKUP_LIMIT, FAILED_LOOKUP_SCOPE, lookup_limited
 
 VERIFY_LIMIT = "120 per minute"
+# The page and its JSON are the hot public routes: the same two limits as the decorators on
+# the other routes (VERIFY_LIMIT per route, failed look-ups shared), checked directly.
+_verify_limits = lookup_limited(VERIFY_LIMIT, FAILED_LOOKUP_LIMIT, FAILED_LOOKUP_SCOPE,
+                                lookup_failed, failed_lookups)
 
 
 def _private(response: Response) -> Response:
@@ -100,6 +104,10 @@ def verify() -> Response:
     status = 200
     if request.method == "POST":
         form = paste_form if pasted else file_form
+        # Checking a dropped PDF or pasted credential needs pypdf (about 17 MB with Pillow and
+        # fontTools): imported on the first such check, not by every worker at start-up.
+        from lms.certification.uploads import check_credential_text, check_file
+
         if not form.validate_on_submit():
             status = 400
         elif pasted:
@@ -119,8 +127,7 @@ def verify() -> Response:
 
 
 @bp.get("/verify/<code>")
-@limiter.limit(VERIFY_LIMIT)
-@failed_lookups
+@_verify_limits
 def verify_page(code: str) -> Response:
     """Show a certificate's status and what it certifies."""
     shared = _same_for_everyone()
@@ -138,8 +145,7 @@ def verify_page(code: str) -> Response:
 
 
 @bp.get("/verify/<code>.json")
-@limiter.limit(VERIFY_LIMIT)
-@failed_lookups
+@_verify_limits
 def verify_json(code: str) -> Response:
     """Return the same facts as the page, as JSON."""
     canonical = _canonical(code)

@@ -41,14 +41,13 @@ from lms.certification.services import (
 from lms.cohorts.services import profile_slug_for as cohort_profile
 from lms.extensions import db, limiter
 from lms.learning.services import enrolments_of, programs_of
+from lms.ratelimits import FAILED_LOOKUP_LIMIT, FAILED_LOOKUP_SCOPE
 
 # The public verification routes join this blueprint from verify_views.py.
 bp = Blueprint("certification", __name__)
 
-#: Every look-up that finds nothing counts here, on whichever route it came: the page, its
-#: JSON, the signed credential, a dropped PDF or a signed-in PDF download. One budget per
-#: client, so guessing codes gets slow long before it could succeed.
-FAILED_LOOKUP_LIMIT = "20 per minute;100 per hour"
+#: Every look-up that finds nothing counts against one budget per client, shared with the
+#: verification API (lms/ratelimits.py), so guessing codes gets slow long before it could succeed.
 
 
 def lookup_failed(response: Response) -> bool:
@@ -56,7 +55,7 @@ def lookup_failed(response: Response) -> bool:
     return response.status_code in (400, 404)
 
 
-failed_lookups = limiter.shared_limit(FAILED_LOOKUP_LIMIT, scope="certificate-lookups",
+failed_lookups = limiter.shared_limit(FAILED_LOOKUP_LIMIT, scope=FAILED_LOOKUP_SCOPE,
                                       deduct_when=lookup_failed)
 
 #: Downloads of issued PDFs per client; failed ones also spend the shared look-up budget.

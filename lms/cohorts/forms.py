@@ -22,6 +22,10 @@ class CohortForm(FlaskForm):
         "Requirement profile", validators=[DataRequired("Please choose a profile.")],
         description="The certificate its trainees work toward. A trainee may still claim "
                     "any other certificate of the program they qualify for.")
+    edition = SelectField(
+        "Edition", default="", invalid_choice_message="Please choose an edition from the list.",
+        description="The edition of the requirements its trainees work toward. Trainees who "
+                    "join the cohort later are moved to this edition, and the move is recorded.")
     starts_on = DateField("Start date", validators=[
         DataRequired("Please enter the start date, like 2027-03-01.")])
 

@@ -22,6 +22,7 @@ from lms.cohorts.importing import (
     cohort_counts,
     confirm,
     find_batch,
+    invitation_report,
     link_rows,
     problem_rows,
     stage,
@@ -30,6 +31,7 @@ from lms.cohorts.views import bp
 from lms.csvfile import csv_response, csv_text
 from lms.extensions import db
 from lms.ids import requested_page
+from lms.notifications.services import mail_enabled
 
 
 def _size(limit: int) -> str:
@@ -125,7 +127,9 @@ def imported(token: str) -> str | tuple[str, int]:
         return render_template("cohorts/gone.html", reason=str(error)), 410
     if batch.confirmed_at is None:
         return _preview(token)
-    return render_template("cohorts/imported.html", batch=batch)
+    mailed = mail_enabled()
+    return render_template("cohorts/imported.html", batch=batch, mailed=mailed,
+                           deliveries=invitation_report(batch) if mailed else None)
 
 
 @bp.get("/import/<token>/links.csv")

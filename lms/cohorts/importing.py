@@ -23,10 +23,16 @@ from lms.audit.services import append_event
 from lms.auth.models import Role, SupervisorAssignment, User, new_security_stamp
 from lms.auth.services import LinkPurpose, has_hidden_characters, make_account_link
 from lms.cohorts.models import Cohort, CohortMember, ImportBatch, ImportRow
-from lms.cohorts.services import cohorts_by_name, name_key
+from lms.cohorts.services import cohorts_by_name, edition_refusal, name_key
 from lms.extensions import db, execute_dml
 from lms.learning.services import enrol_many
 from lms.models import utcnow
+from lms.notifications.services import (
+    InvitationDeliveries,
+    invitation_deliveries,
+    mail_enabled,
+    send_invitations,
+)
 
 COLUMNS = ("name", "email", "cohort", "supervisor_email")
 MAX_ROWS = 10_000
@@ -173,11 +179,16 @@ def check(rows: list[ParsedRow]) -> None:
     in_file = set(first_line)
     known = _people_by_email(in_file | {row.supervisor_email for row in rows})
     cohorts = cohorts_by_name({row.cohort for row in rows if row.cohort})
+    closed = {key: refusal for key, cohort in cohorts.items()
+              if (refusal := edition_refusal(cohort)) is not None}
     for row in rows:
         if row.email in known:
             row.problems.append(f"{row.email} already has a Lantern account")
         if row.cohort and name_key(row.cohort) not in cohorts:
             row.problems.append(f"there is no cohort called “{row.cohort}”")
+        elif row.cohort and name_key(row.cohort) in closed:
+            row.problems.append(f"nobody can join the cohort “{row.cohort}” now: "
+                                + closed[name_key(row.cohort)])
         if not row.supervisor_email:
             continue
         supervisor_user = known.get(row.supervisor_email)
@@ -187,8 +198,10 @@ def check(rows: list[ParsedRow]) -> None:
         elif supervisor_user is None:
             row.problems.append(f"no supervisor has the address {row.supervisor_email}")
         elif supervisor_user.role is not Role.SUPERVISOR:
-            row.problems.append(f"{row.supervisor_email} belongs to a "
-                                f"{supervisor_user.role.value}, not a supervisor")
+            role = supervisor_user.role.value
+            row.problems.append(f"{row.supervisor_email} belongs to "
+                                f"{'an' if role[0] in 'aeiou' else 'a'} {role}, "
+                                "not a supervisor")
         elif not supervisor_user.is_active:
             row.problems.append(f"the supervisor {row.supervisor_email} is deactivated")
 
@@ -283,6 +296,8 @@ def confirm(token: str, confirmed_by: User, now: datetime | None = None) -> Impo
         raise ImportChanged("Nothing was created: something changed since the preview (for "
                            "example, someone was invited meanwhile). The rows are marked below.")
     _create_people(batch, rows, confirmed_by)
+    if mail_enabled():
+        _send_invitations(rows, confirmed_by)
     return batch
 
 
@@ -301,8 +316,9 @@ def _create_people(batch: ImportBatch, rows: list[ImportRow], by: User) -> None:
         cohort = cohorts[name_key(row.cohort_name)]
         by_cohort.setdefault(cohort.id, []).append(row.user_id)
     assert batch.confirmed_at is not None
-    enrol_many([(ids[row.email], cohorts[name_key(row.cohort_name)].program_slug)
-                for row in rows], batch.confirmed_at)
+    enrol_many([(ids[row.email], cohorts[name_key(row.cohort_name)].program_slug,
+                 cohorts[name_key(row.cohort_name)].edition_number) for row in rows],
+               batch.confirmed_at)
     db.session.execute(insert(CohortMember), [
         {"user_id": ids[row.email], "cohort_id": cohorts[name_key(row.cohort_name)].id,
          "joined_at": batch.confirmed_at} for row in rows])
@@ -318,8 +334,27 @@ def _create_people(batch: ImportBatch, rows: list[ImportRow], by: User) -> None:
         assert placed is not None
         # One recorded placement per cohort: the audit chain names every person placed.
         append_event("cohort.import", by, ("cohort", cohort_id), {
-            "batch": batch.token[:8], "to_edition": placed.edition,
+            "batch": batch.token[:8], "to_edition": placed.edition_number,
             "program": placed.program_slug, "trainees": sorted(user_ids)})
+
+
+def _send_invitations(rows: list[ImportRow], by: User) -> None:
+    """Queue each new person's invitation in this transaction; the worker delivers them."""
+    ids = sorted(row.user_id for row in rows if row.user_id is not None)
+    people: list[User] = []
+    for start in range(0, len(ids), _CHUNK):
+        people.extend(db.session.scalars(select(User).where(User.id.in_(ids[start:start + _CHUNK]))
+                                         .order_by(User.id)))
+    send_invitations(((person, make_account_link(person, LinkPurpose.INVITE))
+                      for person in people), by)
+
+
+def invitation_report(batch: ImportBatch) -> InvitationDeliveries:
+    """Say how the invitations of an imported batch fared: sent, waiting, failed and to whom."""
+    assert batch.confirmed_at is not None
+    imported = select(ImportRow.user_id).where(ImportRow.batch_token == batch.token,
+                                               ImportRow.user_id.is_not(None))
+    return invitation_deliveries(imported, batch.confirmed_at)
 
 
 def link_rows(batch: ImportBatch) -> list[tuple[str, str, str, str]]:

@@ -21,8 +21,10 @@ class Cohort(Model):
     #: The name folded to lower case: two cohorts may not differ only by case.
     name_key: Mapped[str] = mapped_column(String(120), unique=True)
     program_slug: Mapped[str] = mapped_column(String(64))
-    #: The program edition its trainees follow (the program's content identifier today).
+    #: The program's content version (sha256) when the cohort was made; kept for the record.
     edition: Mapped[str] = mapped_column(String(64))
+    #: The numbered edition of requirements its trainees work toward (lms.learning editions).
+    edition_number: Mapped[int] = mapped_column(server_default="1")
     profile_slug: Mapped[str] = mapped_column(String(64))
     starts_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,7 +14,13 @@ from lms.catalog.profile import profiles
 from lms.catalog.services import get_catalog
 from lms.cohorts.models import Cohort, CohortMember
 from lms.extensions import db
-from lms.learning.services import enroll
+from lms.learning.services import (
+    EditionError,
+    edition_of,
+    enroll,
+    move_to_edition,
+    offered_edition,
+)
 
 __all__ = [
     "Cohort",
@@ -25,6 +31,7 @@ __all__ = [
     "cohorts_by_name",
     "create_cohort",
     "current_edition",
+    "edition_refusal",
     "get_cohort",
     "membership_rows",
     "move_to_cohort",
@@ -47,21 +54,27 @@ def current_edition(program_slug: str) -> str:
 
 
 def create_cohort(name: str, program_slug: str, profile_slug: str, starts_on: date,
-                  created_by: User | None) -> Cohort:
-    """Create a cohort; refuse a name already taken or an unknown program or profile."""
+                  created_by: User | None, edition: int | None = None) -> Cohort:
+    """Create a cohort on a published edition (None: the current one); refuse a taken name."""
     tidy = " ".join(name.split())
     if not tidy:
         raise CohortError("Please give the cohort a name.")
     catalog = get_catalog()
     if program_slug not in catalog.programs:
         raise CohortError("Please choose a program from the list.")
-    if profile_slug not in profiles(catalog.program(program_slug)):
+    program = catalog.program(program_slug)
+    try:
+        chosen = offered_edition(program, edition)
+    except EditionError as error:
+        raise CohortError(str(error)) from None
+    if profile_slug not in profiles(program, chosen.number):
         raise CohortError("That requirement profile is not part of the program.")
     taken = f"There is already a cohort called “{tidy}”. Please choose another name."
     if db.session.scalar(select(Cohort.id).where(Cohort.name_key == name_key(tidy))):
         raise CohortError(taken)
     cohort = Cohort(name=tidy, name_key=name_key(tidy), program_slug=program_slug,
-                    edition=current_edition(program_slug), profile_slug=profile_slug,
+                    edition=current_edition(program_slug), edition_number=chosen.number,
+                    profile_slug=profile_slug,
                     starts_on=starts_on, created_by_id=created_by.id if created_by else None)
     db.session.add(cohort)
     try:
@@ -89,10 +102,25 @@ def cohorts_by_name(names: set[str]) -> dict[str, Cohort]:
     return {cohort.name_key: cohort for cohort in found}
 
 
-def move_to_cohort(trainee: User, cohort: Cohort, moved_by: User | None) -> bool:
-    """Put a trainee in a cohort (enrolling them in its program) and record the move.
+def edition_refusal(cohort: Cohort) -> str | None:
+    """Say why nobody can join the cohort's program edition now, or None when they can."""
+    catalog = get_catalog()
+    if cohort.program_slug not in catalog.programs:
+        return "its program is no longer in Lantern's content."
+    try:
+        offered_edition(catalog.program(cohort.program_slug), cohort.edition_number)
+    except EditionError as error:
+        return str(error)
+    return None
 
-    Return False when they were already in it; nothing is recorded then.
+
+def move_to_cohort(trainee: User, cohort: Cohort, moved_by: User | None) -> bool:
+    """Put a trainee in a cohort, on its program edition, and record the move once.
+
+    When the trainee's enrolment is on another edition, the move goes through
+    lms.learning's move_to_edition, and its one audit event also names the cohorts; otherwise
+    a `cohort.move` event is written. A refused edition change changes nothing. Return False
+    when they were already in the cohort; nothing is recorded then.
     """
     if trainee.role is not Role.TRAINEE:
         raise CohortError("Only trainees belong to cohorts.")
@@ -100,18 +128,35 @@ def move_to_cohort(trainee: User, cohort: Cohort, moved_by: User | None) -> bool
     if member is not None and member.cohort_id == cohort.id:
         return False
     before = db.session.get(Cohort, member.cohort_id) if member is not None else None
-    enroll(trainee, cohort.program_slug)
+    enrolled_on = edition_of(trainee.id, cohort.program_slug)
+    # Checked before anything is written, so a refusal leaves the trainee where they were.
+    if (refusal := edition_refusal(cohort)) is not None:
+        raise CohortError(f"{trainee.name} cannot move to {cohort.name}: {refusal}")
+    if moved_by is not None and moved_by.role is not Role.ADMIN and enrolled_on not in (
+            None, cohort.edition_number):
+        raise CohortError("Only an admin can move a trainee to a cohort on another edition.")
+    move = {"from_cohort": before.id if before else None, "to_cohort": cohort.id,
+            "profile": cohort.profile_slug}
+    carries_edition = enrolled_on is not None and enrolled_on != cohort.edition_number
+    if carries_edition:
+        try:
+            move_to_edition(trainee, cohort.program_slug, cohort.edition_number, moved_by,
+                            f"Moved to the cohort “{cohort.name}”, which follows edition "
+                            f"{cohort.edition_number}.", facts={"cohort_move": move})
+        except EditionError as error:
+            raise CohortError(f"{trainee.name} cannot move to {cohort.name}: {error}") from None
+    elif enrolled_on is None:
+        enroll(trainee, cohort.program_slug, cohort.edition_number)
     if member is None:
         db.session.add(CohortMember(user_id=trainee.id, cohort_id=cohort.id))
     else:
         member.cohort_id = cohort.id
     db.session.flush()
-    append_event("cohort.move", moved_by, trainee, {
-        "from_cohort": before.id if before else None,
-        "from_edition": before.edition if before else None,
-        "to_cohort": cohort.id, "to_edition": cohort.edition,
-        "program": cohort.program_slug, "profile": cohort.profile_slug,
-    })
+    if not carries_edition:
+        append_event("cohort.move", moved_by, trainee, {
+            **move, "from_edition": enrolled_on, "to_edition": cohort.edition_number,
+            "program": cohort.program_slug,
+        })
     return True
 
 

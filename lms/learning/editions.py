@@ -7,7 +7,8 @@ written to the audit chain. Re-exported by lms.learning.services, the feature's 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import select
 
@@ -59,12 +60,13 @@ def editions_by_trainee(trainee_ids: Iterable[int], program_slug: str) -> dict[i
 
 
 def move_to_edition(trainee: User, program_slug: str, edition: int, actor: User | None,
-                    reason: str) -> Enrollment:
+                    reason: str, *, facts: Mapping[str, Any] | None = None) -> Enrollment:
     """Move an enrolled trainee to another published edition, recorded in the audit log.
 
     `actor` is the admin making the move, or None for the command line. Modules already passed
     stay passed and certificates already issued are unchanged; from now on the trainee's
-    checklist is the new edition's. Flushes, never commits.
+    checklist is the new edition's. `facts` are added to the one recorded event (a cohort move
+    that carries the edition change says so there). Flushes, never commits.
     """
     if actor is not None and actor.role is not Role.ADMIN:
         raise EditionError("Only an admin can move a trainee to another edition.")
@@ -87,7 +89,7 @@ def move_to_edition(trainee: User, program_slug: str, edition: int, actor: User 
     enrollment.edition = target.number
     db.session.flush()
     append_event("enrollment.edition", actor, enrollment, {
-        "program": program_slug, "from": previous, "to": target.number,
+        **(facts or {}), "program": program_slug, "from": previous, "to": target.number,
         "fingerprint": target.fingerprint, "reason": reason,
     })
     return enrollment

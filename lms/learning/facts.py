@@ -9,10 +9,12 @@ and lives with the page, not here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, case, func, select, type_coerce
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, select, type_coerce
 
 from lms.extensions import db
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
@@ -42,20 +44,42 @@ _ATTEMPTS = (
     .group_by(_attempt.program_slug, _attempt.module_slug)
     .subquery("attempts")
 )
-# Built once per process. Every submitted attempt updates its module's progress row
-# (submit_attempt), so joining attempts to progress rows loses none.
-_FACTS = (
-    select(_enrollment.program_slug, _enrollment.edition, _progress.module_slug, _progress.read_at,
-           _progress.passed_at, _progress.best_score, _ATTEMPTS.c.attempts,
-           _ATTEMPTS.c.last_failed_at)
-    .select_from(Enrollment.__table__)
-    .outerjoin(ModuleProgress.__table__, (_progress.user_id == _enrollment.user_id)
-               & (_progress.program_slug == _enrollment.program_slug))
-    .outerjoin(_ATTEMPTS, (_ATTEMPTS.c.program_slug == _progress.program_slug)
-               & (_ATTEMPTS.c.module_slug == _progress.module_slug))
-    .where(_enrollment.user_id == bindparam("user_id"))
-    .order_by(_enrollment.enrolled_at, _enrollment.id)
-)
+#: Builds extra columns for each enrolment row from its (user_id, program_slug) columns, so a
+#: higher layer can fold its own per-enrolment figures into the facts statement.
+ExtraColumns = Callable[[ColumnElement[int], ColumnElement[str]], Sequence[ColumnElement[Any]]]
+
+
+def facts_statement(extra: ExtraColumns | None = None) -> Select[Any]:
+    """Return the facts select (bind parameter user_id), with the caller's labelled columns.
+
+    Every submitted attempt updates its module's progress row (submit_attempt), so joining
+    attempts to progress rows loses none. Callers build it once per process.
+    """
+    columns = list(extra(_enrollment.user_id, _enrollment.program_slug)) if extra else []
+    return (
+        select(_enrollment.program_slug, _enrollment.edition, _progress.module_slug,
+               _progress.read_at, _progress.passed_at, _progress.best_score,
+               _ATTEMPTS.c.attempts, _ATTEMPTS.c.last_failed_at, *columns)
+        .select_from(Enrollment.__table__)
+        .outerjoin(ModuleProgress.__table__, (_progress.user_id == _enrollment.user_id)
+                   & (_progress.program_slug == _enrollment.program_slug))
+        .outerjoin(_ATTEMPTS, (_ATTEMPTS.c.program_slug == _progress.program_slug)
+                   & (_ATTEMPTS.c.module_slug == _progress.module_slug))
+        .where(_enrollment.user_id == bindparam("user_id"))
+        .order_by(_enrollment.enrolled_at, _enrollment.id)
+    )
+
+
+_FACTS = facts_statement()
+
+
+@dataclass(frozen=True)
+class EnrolledFacts:
+    """One enrolment: its edition, the facts of each module touched, and the extra columns."""
+
+    edition: int
+    modules: dict[str, ModuleFacts] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def module_facts(user_id: int) -> dict[str, dict[str, ModuleFacts]]:
@@ -65,11 +89,22 @@ def module_facts(user_id: int) -> dict[str, dict[str, ModuleFacts]]:
 
 def enrolled_facts(user_id: int) -> dict[str, tuple[int, dict[str, ModuleFacts]]]:
     """Return, per enrolled program slug (in enrolment order), its edition and module facts."""
-    facts: dict[str, tuple[int, dict[str, ModuleFacts]]] = {}
-    for row in db.session.execute(_FACTS, {"user_id": user_id}):
-        _edition, modules = facts.setdefault(row.program_slug, (row.edition, {}))
+    return {slug: (found.edition, found.modules)
+            for slug, found in read_facts(_FACTS, user_id).items()}
+
+
+def read_facts(statement: Select[Any], user_id: int) -> dict[str, EnrolledFacts]:
+    """Run a facts_statement() and return, per enrolled program slug in order, its facts."""
+    facts: dict[str, EnrolledFacts] = {}
+    plain = len(_FACTS.selected_columns)
+    # Core rows through the session's connection (no ORM objects here): cheaper per request.
+    for row in db.session.connection().execute(statement, {"user_id": user_id}):
+        found = facts.get(row.program_slug)
+        if found is None:
+            found = facts[row.program_slug] = EnrolledFacts(
+                row.edition, {}, dict(zip(row._fields[plain:], row[plain:], strict=True)))
         if row.module_slug is not None:
-            modules[row.module_slug] = ModuleFacts(
+            found.modules[row.module_slug] = ModuleFacts(
                 read_at=row.read_at, passed_at=row.passed_at, best_score=row.best_score,
                 attempts=int(row.attempts or 0), last_failed_at=row.last_failed_at)
     return facts

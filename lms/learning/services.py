@@ -4,34 +4,39 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol, cast
 
-from flask import current_app
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
 from lms.auth.models import User
 from lms.catalog.content import Module, Program
 from lms.catalog.services import get_catalog
 from lms.extensions import db, execute_dml
 from lms.ids import parse_id
-from lms.learning import progress, quiz
+from lms.learning import quiz
+
+# The start page's reads and the data download live in modules of their own (public here).
+from lms.learning.dashboard import NOTHING_YET as NOTHING_YET
+from lms.learning.dashboard import ExtraColumns as ExtraColumns
+from lms.learning.dashboard import ModuleCard as ModuleCard
+from lms.learning.dashboard import cooldown as cooldown
+from lms.learning.dashboard import dashboard as dashboard
+from lms.learning.dashboard import passed_scores as passed_scores
+from lms.learning.dashboard import start_page_facts as start_page_facts
+from lms.learning.dashboard import start_page_statement as start_page_statement
 
 # The edition API is public through this module (cohorts and certification call it here).
 from lms.learning.editions import EditionError as EditionError
 from lms.learning.editions import edition_of as edition_of
 from lms.learning.editions import editions_by_trainee as editions_by_trainee
 from lms.learning.editions import move_to_edition as move_to_edition
-from lms.learning.editions import offered_edition
-from lms.learning.facts import ModuleFacts, enrolled_facts
+from lms.learning.editions import offered_edition as offered_edition
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
-from lms.learning.progress import ModuleStanding
-from lms.models import RecordSource, exported, utcnow
+from lms.learning.personal_data import personal_data as personal_data
+from lms.models import utcnow
 from lms.wording import opens_again
-
-NOTHING_YET = ModuleFacts()
 
 
 class LearningError(Exception):
@@ -193,23 +198,28 @@ def summarise_attempts(attempts: Sequence[AttemptLike], module: Module,
     )
 
 
-_progress = aliased(ModuleProgress)
-_attempt = aliased(QuizAttempt)
-# The module page runs on every lesson view: one prepared statement reads enrolment, reading
-# progress and quiz attempts together (one row per attempt, or one row with no attempt).
+_enrolment = Enrollment.__table__
+_progress = ModuleProgress.__table__.alias("progress")
+_attempt = QuizAttempt.__table__.alias("attempt")
+# The module page runs on every lesson view: one statement, Core rather than ORM (nothing here
+# needs identity-mapped objects) and built once per process, reads enrolment, reading progress
+# and quiz attempts together (one row per attempt, or one row with no attempt).
 _MODULE_STATE = (
-    select(Enrollment.id.label("enrollment_id"), _progress.id.label("progress_id"),
-           _progress.read_at, _progress.passed_at, _progress.best_score.label("progress_best"),
-           _attempt.id, _attempt.number, _attempt.submitted_at,
-           _attempt.passed, _attempt.score)
-    .outerjoin(_progress, and_(_progress.user_id == Enrollment.user_id,
-                               _progress.program_slug == Enrollment.program_slug,
-                               _progress.module_slug == bindparam("module")))
-    .outerjoin(_attempt, and_(_attempt.user_id == Enrollment.user_id,
-                              _attempt.program_slug == Enrollment.program_slug,
-                              _attempt.module_slug == bindparam("module")))
-    .where(Enrollment.user_id == bindparam("user"), Enrollment.program_slug == bindparam("program"))
-    .order_by(_attempt.number)
+    select(_enrolment.c.id.label("enrollment_id"), _progress.c.id.label("progress_id"),
+           _progress.c.read_at, _progress.c.passed_at,
+           _progress.c.best_score.label("progress_best"),
+           _attempt.c.id, _attempt.c.number, _attempt.c.submitted_at,
+           _attempt.c.passed, _attempt.c.score)
+    .select_from(_enrolment)
+    .outerjoin(_progress, and_(_progress.c.user_id == _enrolment.c.user_id,
+                               _progress.c.program_slug == _enrolment.c.program_slug,
+                               _progress.c.module_slug == bindparam("module")))
+    .outerjoin(_attempt, and_(_attempt.c.user_id == _enrolment.c.user_id,
+                              _attempt.c.program_slug == _enrolment.c.program_slug,
+                              _attempt.c.module_slug == bindparam("module")))
+    .where(_enrolment.c.user_id == bindparam("user"),
+           _enrolment.c.program_slug == bindparam("program"))
+    .order_by(_attempt.c.number)
 )
 
 
@@ -233,7 +243,9 @@ class ModuleState:
 
 def module_state(user: User, module: Module, now: datetime | None = None) -> ModuleState:
     """Return enrolment, progress and quiz status for one module, in one query."""
-    rows = db.session.execute(_MODULE_STATE, {
+    # Core rows through the session's connection: the ORM's execute path adds a third of the
+    # statement's time and nothing here is an ORM object.
+    rows = db.session.connection().execute(_MODULE_STATE, {
         "user": user.id, "program": module.program_slug, "module": module.slug}).all()
     if not rows:
         return ModuleState(enrolled=False, progress=None, status=None)
@@ -244,14 +256,6 @@ def module_state(user: User, module: Module, now: datetime | None = None) -> Mod
     # Each row carries one attempt's id, number, submitted_at, passed and score (AttemptLike).
     attempts = [row for row in rows if row.id is not None]
     return ModuleState(True, progress, summarise_attempts(attempts, module, now or utcnow()))
-
-
-def cooldown(module: Module) -> timedelta:
-    """Return the pause after a failed attempt, unless configuration shortens it."""
-    override = current_app.config.get("QUIZ_COOLDOWN_SECONDS")
-    if override is not None:
-        return timedelta(seconds=override)
-    return timedelta(minutes=module.quiz.cooldown_minutes)
 
 
 def start_attempt(user: User, module: Module, now: datetime | None = None) -> QuizAttempt:
@@ -355,60 +359,6 @@ def attempts_count(user: User) -> int:
     return db.session.scalar(query) or 0
 
 
-@dataclass(frozen=True)
-class ModuleCard:
-    """One module on the dashboard: the module and where the trainee stands in it."""
-
-    module: Module
-    standing: ModuleStanding
-    required: bool = True  # False: a module the trainee's edition does not require
-
-    @property
-    def percent(self) -> int:
-        """Return the module's share of progress (see lms.learning.progress)."""
-        return self.standing.percent
-
-
-def enrolled_programs(user_id: int) -> list[tuple[Program, int, dict[str, ModuleFacts]]]:
-    """Return the programs that still exist, with edition and module facts, in one query."""
-    catalog = get_catalog()
-    return [(catalog.program(slug), edition, modules)
-            for slug, (edition, modules) in enrolled_facts(user_id).items()
-            if slug in catalog.programs]
-
-
-def _progress_facts(fact: ModuleFacts) -> progress.ModuleFacts:
-    return progress.ModuleFacts(read=fact.read_at is not None, attempts=fact.attempts,
-                                passed=fact.passed_at is not None, best_score=fact.best_score,
-                                last_failed_at=fact.last_failed_at)
-
-
-def dashboard(program: Program, facts: dict[str, ModuleFacts], edition: int,
-              now: datetime | None = None) -> dict[str, Any]:
-    """Return the trainee's progress through a program and what to do next.
-
-    Progress counts the modules the trainee's edition requires; modules outside it are shown as
-    optional.
-    """
-    moment = now or utcnow()
-    required = set(program.edition(edition).modules)
-    cards = [ModuleCard(module, progress.standing(
-                 _progress_facts(facts.get(module.slug, NOTHING_YET)), cooldown=cooldown(module),
-                 max_attempts=module.quiz.max_attempts, now=moment), module.slug in required)
-             for module in program.modules]
-    needed = [card for card in cards if card.required]
-    next_card = next((card for card in needed if not card.standing.passed), None)
-    return {"cards": cards, "overall": progress.overall_percent(card.standing for card in needed),
-            "next": next_card, "passed": sum(card.standing.passed for card in needed),
-            "edition": edition, "optional": len(cards) - len(needed)}
-
-
-def passed_scores(facts: dict[str, ModuleFacts]) -> dict[str, int]:
-    """Return the best score of each passed module, as eligibility counts it."""
-    return {slug: fact.best_score or 0 for slug, fact in facts.items()
-            if fact.passed_at is not None}
-
-
 def passed_modules(user_id: int, program_slug: str) -> dict[str, ModuleProgress]:
     """Return the trainee's passed modules in a program, for eligibility checks."""
     rows = db.session.scalars(select(ModuleProgress).where(
@@ -417,23 +367,17 @@ def passed_modules(user_id: int, program_slug: str) -> dict[str, ModuleProgress]
     return {row.module_slug: row for row in rows}
 
 
-def personal_data(user_id: int) -> dict[str, RecordSource]:
-    """Return the person's learning records by file name, for their data download."""
-    return {
-        "enrolments.csv": exported(select(Enrollment).where(Enrollment.user_id == user_id)
-                                   .order_by(Enrollment.id)),
-        "module_progress.csv": exported(select(ModuleProgress)
-                                        .where(ModuleProgress.user_id == user_id)
-                                        .order_by(ModuleProgress.id)),
-        "quiz_attempts.json": exported(select(QuizAttempt).where(QuizAttempt.user_id == user_id)
-                                       .order_by(QuizAttempt.id)),
-    }
+def enrol_many(rows: Sequence[tuple[int, str, int | None]], at: datetime) -> None:
+    """Enrol many new people at once, in one statement (a bulk invitation).
 
-
-def enrol_many(rows: Sequence[tuple[int, str]], at: datetime) -> None:
-    """Enrol many new people at once, in one statement (a bulk invitation)."""
+    Each row is (user id, program slug, edition number or None for the current edition).
+    """
+    catalog = get_catalog()
+    # Checked once per (program, edition): an unpublished edition refuses the whole batch.
+    numbers = {(slug, edition): offered_edition(catalog.program(slug), edition).number
+               for slug, edition in {(slug, edition) for _user, slug, edition in rows}}
     if rows:
         db.session.execute(insert(Enrollment), [
             {"user_id": user_id, "program_slug": slug, "enrolled_at": at,
-             "edition": get_catalog().program(slug).current_edition.number}
-            for user_id, slug in rows])
+             "edition": numbers[slug, edition]}
+            for user_id, slug, edition in rows])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -68,10 +70,31 @@ def module_page(program_slug: str, module_slug: str) -> str:
             abort(403, NOT_ENROLLED)
         progress, status = state.progress, state.status
     # The two small forms are plain HTML with the CSRF token: no WTForms bind on a hot page.
-    return render_template(
-        "learning/module.html", program=program, module=module, progress=progress,
-        status=status, previous=program.previous_module(module.slug),
-        next=program.next_module(module.slug))
+    return render_template("learning/module.html", program=program, module=module,
+                           progress=progress, status=status, parts=lesson_parts(program, module))
+
+
+#: Past this many modules in one app's cache, something keeps making new ones: start afresh.
+LESSON_CACHE_SIZE = 512
+
+
+def lesson_parts(program: Program, module: Module) -> Any:
+    """Return the module page's parts that are the same for every reader, rendered once.
+
+    The catalog is loaded once per app and its modules compare by identity, so a module object
+    is its own cache key; the cache lives on the app and goes with it.
+    """
+    cache: dict[Module, Any] = current_app.extensions.setdefault("lantern.lesson_parts", {})
+    parts = cache.get(module)
+    if parts is None:
+        if len(cache) >= LESSON_CACHE_SIZE:
+            cache.clear()
+        template = current_app.jinja_env.get_template("learning/_lesson.html")
+        parts = cache[module] = template.make_module({
+            "program": program, "module": module,
+            "previous": program.previous_module(module.slug),
+            "next": program.next_module(module.slug)})
+    return parts
 
 
 @bp.post("/programs/<program_slug>/<module_slug>/read")

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.extensions import db
@@ -55,6 +55,15 @@ def queue_message(kind: str, category: Category, to: Recipient, subject: str,
     The body comes from templates/notifications/email/<kind>.txt and .html. Nothing is written
     when LMS_MAIL_URL is `none` or the person turned this category off.
     """
+    message = build_message(kind, category, to, subject, context)
+    if message is not None:
+        add_message(message)
+    return message
+
+
+def build_message(kind: str, category: Category, to: Recipient, subject: str,
+                  context: dict[str, Any] | None = None) -> OutboxMessage | None:
+    """Compose one outbox row as queue_message does, without adding it to the session."""
     for value in (to.email, to.name or "", subject):
         if _CONTROL.search(value):
             raise HeaderInjection("A name, address or subject holds a line break; "
@@ -71,10 +80,33 @@ def queue_message(kind: str, category: Category, to: Recipient, subject: str,
         body_text=render_template(f"notifications/email/{kind}.txt", **values),
         body_html=render_template(f"notifications/email/{kind}.html", **values),
         unsubscribe_url=unsubscribe)
+    return message
+
+
+def add_message(message: OutboxMessage) -> None:
+    """Write one built message into the outbox (flushed), remembered for inline delivery."""
     db.session.add(message)
     db.session.flush()
     db.session.info.setdefault(NEW_MESSAGES_KEY, []).append(message.id)
-    return message
+
+
+#: The columns a built message fills; the rest (status, attempts, times) take their defaults.
+_BUILT = ("message_id", "kind", "category", "user_id", "recipient", "recipient_name", "subject",
+          "body_text", "body_html", "unsubscribe_url")
+
+
+def insert_messages(messages: list[OutboxMessage]) -> list[int]:
+    """Write many built messages in multi-row INSERTs, not one per message; return their ids.
+
+    The objects stay outside the session: a bulk import reads the outcome from the outbox.
+    """
+    if not messages:
+        return []
+    # Core executemany with RETURNING: the ORM's flush sends one INSERT per row on SQLite.
+    ids = list(db.session.scalars(insert(OutboxMessage).returning(OutboxMessage.id), [
+        {column: getattr(message, column) for column in _BUILT} for message in messages]))
+    db.session.info.setdefault(NEW_MESSAGES_KEY, []).extend(ids)
+    return ids
 
 
 def queue_once(user_id: int, kind: str, key: str) -> bool:

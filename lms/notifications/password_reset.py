@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from lms.auth.models import User, find_user_by_email
 from lms.auth.services import AccountError, LinkPurpose, make_account_link, set_password
@@ -93,3 +93,8 @@ def reset_password(secret: str, password: str, now: datetime | None = None) -> U
         raise ResetLinkProblem("This link has already been used to set a password.")
     send_password_changed(user)
     return user
+
+
+def cancel_password_reset(user: User) -> None:
+    """Void a person's reset link, as when it went to an address that is no longer theirs."""
+    db.session.execute(delete(PasswordResetRequest).where(PasswordResetRequest.user_id == user.id))

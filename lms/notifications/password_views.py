@@ -86,4 +86,4 @@ def reset(token: str) -> str | Response | tuple[str, int]:
                   "Please sign in with your new password.", "success")
             return redirect(url_for("auth.sign_in"))
     status = 400 if form.is_submitted() else 200
-    return render_template("notifications/reset_password.html", form=form, user=user), status
+    return render_template("auth/reset.html", form=form, user=user), status

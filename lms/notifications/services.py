@@ -7,27 +7,35 @@ or a health detail: each says what happened and links back to Lantern.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import current_app
+from sqlalchemy import Select, func, select
 
 from lms.auth.models import Role, User
 from lms.extensions import db
-from lms.notifications.models import Category, OutboxMessage
+from lms.notifications.models import Category, OutboxMessage, OutboxStatus
 from lms.notifications.outbox import (
     HeaderInjection,
     Recipient,
+    add_message,
+    build_message,
+    insert_messages,
     mail_settings,
     queue_message,
     queue_once,
 )
 
 __all__ = [
-    "HeaderInjection", "mail_enabled", "queue_message", "send_certificate_expiring",
-    "send_certificate_issued", "send_certificate_revoked", "send_delivery_failed",
-    "send_email_changed", "send_entry_returned", "send_invitation", "send_password_changed",
-    "send_password_reset", "send_supervisor_digest", "send_trainee_assigned",
+    "HeaderInjection", "InvitationDeliveries", "invitation_deliveries", "mail_enabled",
+    "queue_message", "send_certificate_expiring", "send_certificate_issued",
+    "send_certificate_revoked", "send_delivery_failed", "send_email_changed",
+    "send_email_confirmation", "send_entry_returned", "send_invitation", "send_invitations",
+    "send_password_changed", "send_password_reset", "send_second_factor_reset",
+    "send_supervisor_digest", "send_trainee_assigned",
 ]
 
 
@@ -54,11 +62,63 @@ def _url(path: str) -> str:
     return f"{current_app.config['LMS_BASE_URL']}{path}"
 
 
-def send_invitation(user: User, link: str, invited_by: User | None = None) -> OutboxMessage | None:
-    """Queue the invitation with its one-time join link."""
-    return queue_message("invitation", Category.SECURITY, _to(user), "You are invited to Lantern",
+def _invitation(user: User, link: str, invited_by: User | None) -> OutboxMessage | None:
+    return build_message("invitation", Category.SECURITY, _to(user), "You are invited to Lantern",
                          {"link": link, "role": user.role.value,
                           "inviter": invited_by.display_name if invited_by else None})
+
+
+def send_invitation(user: User, link: str, invited_by: User | None = None) -> OutboxMessage | None:
+    """Queue the invitation with its one-time join link."""
+    message = _invitation(user, link, invited_by)
+    if message is not None:
+        add_message(message)
+    return message
+
+
+def send_invitations(invitations: Iterable[tuple[User, str]], invited_by: User | None = None
+                     ) -> list[int]:
+    """Queue many invitations (a bulk import) as send_invitation does, in a few INSERTs.
+
+    Return the queued messages' ids. A person whose name or address cannot go into a header is
+    left out (invitation_deliveries counts them as not queued) rather than stopping the rest.
+    """
+    messages = []
+    for user, link in invitations:
+        try:
+            message = _invitation(user, link, invited_by)
+        except HeaderInjection:
+            continue
+        if message is not None:
+            messages.append(message)
+    return insert_messages(messages)
+
+
+@dataclass(frozen=True)
+class InvitationDeliveries:
+    """What became of the invitation mails to a group of people: counts, and who failed."""
+
+    sent: int
+    waiting: int
+    failed: int
+    #: (address, name) of the people whose invitation could not be delivered, first ones only.
+    failed_to: list[tuple[str, str | None]]
+
+
+def invitation_deliveries(user_ids: Select[Any], since: datetime,
+                          limit: int = 100) -> InvitationDeliveries:
+    """Count the invitations queued since `since` for these people by outcome, in two queries."""
+    mine = (OutboxMessage.kind == "invitation", OutboxMessage.user_id.in_(user_ids),
+            OutboxMessage.created_at >= since)
+    counts = {status: int(count) for status, count in db.session.execute(
+        select(OutboxMessage.status, func.count()).where(*mine).group_by(OutboxMessage.status))}
+    failed_to = [(address, name) for address, name in db.session.execute(
+        select(OutboxMessage.recipient, OutboxMessage.recipient_name)
+        .where(*mine, OutboxMessage.status == OutboxStatus.FAILED)
+        .order_by(OutboxMessage.id).limit(limit))]
+    return InvitationDeliveries(sent=counts.get(OutboxStatus.SENT, 0),
+                                waiting=counts.get(OutboxStatus.QUEUED, 0),
+                                failed=counts.get(OutboxStatus.FAILED, 0), failed_to=failed_to)
 
 
 def send_password_reset(user: User, link: str) -> OutboxMessage | None:
@@ -90,6 +150,16 @@ def send_email_changed(user: User, old_email: str) -> list[OutboxMessage]:
                           Recipient(old_email, user.display_name, None),
                           "Your Lantern e-mail address was changed", context)]
     return [message for message in sent if message is not None]
+
+
+def send_email_confirmation(user: User, new_email: str, link: str,
+                            hours: int) -> OutboxMessage | None:
+    """Send the link that confirms a new address to that new address only."""
+    # No user_id: the message goes to an address that is not yet the person's own.
+    return queue_message("email_confirmation", Category.SECURITY,
+                         Recipient(new_email, user.display_name, None),
+                         "Please confirm your new Lantern e-mail address",
+                         {"link": link, "hours": hours})
 
 
 def send_entry_returned(trainee_id: int, entry_id: int) -> OutboxMessage | None:

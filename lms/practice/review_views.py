@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import Select, select
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
@@ -48,12 +51,35 @@ def queue_query(supervisor_id: int) -> Select[PracticeEntry]:
             .order_by(PracticeEntry.submitted_at, PracticeEntry.id))
 
 
+class WindowPagination(SelectPagination):
+    """Flask-SQLAlchemy's pagination, reading the page and the total in one statement.
+
+    `count(*) OVER ()` is worked out before LIMIT and OFFSET, so every row of the page carries
+    the total. A page past the end has no rows to carry it: only then is it counted apart.
+    """
+
+    _window_total: int | None = None
+
+    def _query_items(self) -> list[Any]:
+        statement = (self._query_args["select"].add_columns(func.count().over().label("total"))
+                     .limit(self.per_page).offset(self._query_offset))
+        rows = self._query_args["session"].execute(statement).unique().all()
+        if rows:
+            self._window_total = int(rows[0].total)
+        return [row[0] for row in rows]
+
+    def _query_count(self) -> int:
+        if self._window_total is not None:
+            return self._window_total
+        return 0 if self.page == 1 else super()._query_count()
+
+
 @bp.get("/supervision/queue")
 @role_required(Role.SUPERVISOR)
 def queue() -> str:
     """Show submitted entries from assigned trainees, oldest first, with running totals."""
-    page = db.paginate(queue_query(current_user.id), page=requested_page(),
-                       per_page=PAGE_SIZE, error_out=False)
+    page = WindowPagination(select=queue_query(current_user.id), session=db.session,
+                            page=requested_page(), per_page=PAGE_SIZE, error_out=False)
     return render_template("practice/queue.html", page=page,
                            running=totals.running_totals(page.items), action_form=ActionForm())
 

@@ -10,11 +10,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
+    CompoundSelect,
     Date,
     Integer,
+    Row,
+    Select,
     String,
     bindparam,
     cast,
@@ -229,9 +233,14 @@ _attendee = SessionAttendee.__table__.c
 _session = SupervisionSession.__table__.c
 _observation = CompetencyObservation.__table__.c
 _trainee: BindParameter[int] = bindparam("trainee_id", type_=Integer)
-# One statement, built once per process: the entries by state and activity, the supervision
-# total and the first competent observation of each competency, as rows of one shape.
-_TRAINEE_TOTALS = union_all(
+#: The shape of every row of the totals statement (kind, program, state, key, n, minutes, day),
+#: so a higher layer can add its own rows with trainee_totals_statement().
+TOTALS_COLUMNS = ("kind", "program", "state", "key", "n", "minutes", "day")
+#: The trainee the totals statement reads, for parts added by a higher layer.
+TRAINEE_ID: BindParameter[int] = _trainee
+# The entries by state and activity, the supervision total and the first competent
+# observation of each competency, as rows of one shape.
+_TOTALS_PARTS: tuple[Select[Any], ...] = (  # type: ignore[assignment]  # one part is typed Never
     select(literal_column("'entry'").label("kind"), _entry.program_slug.label("program"),
            cast(_entry.state, String).label("state"), _entry.activity.label("key"),
            func.count().label("n"), func.sum(_entry.minutes).label("minutes"),
@@ -251,6 +260,18 @@ _TRAINEE_TOTALS = union_all(
 )
 
 
+def trainee_totals_statement(*parts: Select[Any]) -> CompoundSelect[Any]:
+    """Return the totals statement (bind parameter trainee_id) with a caller's extra rows.
+
+    Each extra part selects the seven TOTALS_COLUMNS with a `kind` of its own; callers build
+    the statement once per process and read their rows with trainee_totals_from().
+    """
+    return union_all(*_TOTALS_PARTS, *parts)
+
+
+_TRAINEE_TOTALS = trainee_totals_statement()
+
+
 @dataclass(frozen=True)
 class TraineeTotals:
     """One trainee's practice in one program: the page's progress and eligibility's records."""
@@ -263,11 +284,18 @@ class TraineeTotals:
 
 def trainee_totals(trainee_id: int, program: Program) -> TraineeTotals:
     """Return a trainee's practice totals in a program, in one query."""
+    rows = db.session.execute(_TRAINEE_TOTALS, {"trainee_id": trainee_id})
+    return trainee_totals_from(rows, trainee_id, program)
+
+
+def trainee_totals_from(rows: Iterable[Row[Any]], trainee_id: int, program: Program
+                        ) -> TraineeTotals:
+    """Return the totals from the rows of a trainee_totals_statement(); other kinds are skipped."""
     approved: dict[str, int] = {}
     pending = [0, 0, 0]
     supervised = 0
     observed: dict[str, date] = {}
-    for row in db.session.execute(_TRAINEE_TOTALS, {"trainee_id": trainee_id}):
+    for row in rows:
         if row.kind == "entry" and row.program == program.slug:
             if row.state == EntryState.APPROVED.value:
                 approved[row.key] = int(row.minutes or 0)

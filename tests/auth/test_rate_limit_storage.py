@@ -87,3 +87,34 @@ def test_sign_in_keeps_working_when_redis_is_down(tmp_path, caplog):
     assert 429 in statuses
     with app.app_context():
         db.engine.dispose()
+
+
+@requires_redis
+def test_two_servers_share_the_verify_lookup_budget_through_redis(tmp_path):
+    assert REDIS_URL, "LMS_TEST_REDIS_URL must be set in CI"
+    database = f"sqlite:///{tmp_path / 'shared.db'}"
+    prefix = f"lantern-test-{secrets.token_hex(4)}"
+    servers = [build_test_app(database, RATELIMIT_STORAGE_URI=REDIS_URL,
+                              RATELIMIT_KEY_PREFIX=prefix) for _ in range(2)]
+    # The limiter object is shared by every app in this process; an earlier test may have left
+    # it on its in-memory fallback (storage down). These servers have Redis.
+    from lms.extensions import limiter
+
+    limiter._storage_dead = False
+    with servers[0].app_context():
+        db.create_all()
+    first, second = (server.test_client() for server in servers)
+    statuses = [first.get("/verify/not-a-code").status_code for _ in range(10)]
+    statuses += [second.get("/credentials/not-a-code.json").status_code for _ in range(10)]
+    assert statuses == [404] * 20
+    assert first.get("/verify/not-a-code.json").status_code == 429
+    assert second.get("/verify/not-a-code").status_code == 429
+    # Flask-Limiter keeps the first key prefix it was given in this process, so look by scope.
+    store = redis.Redis.from_url(REDIS_URL)
+    keys = store.keys("*certificate-lookups*")
+    assert keys, "no look-up counters were written to Redis"
+    store.delete(*keys)
+    store.close()
+    for server in servers:
+        with server.app_context():
+            db.engine.dispose()

@@ -1,4 +1,4 @@
-"""Schemathesis sends generated requests to the verification API and checks every answer
+"""Schemathesis sends generated requests to the verification and wallet APIs, checks every answer
 against /openapi.json: never a server error, only documented status codes, content types and
 bodies."""
 
@@ -29,7 +29,8 @@ def test_the_api_answers_as_its_openapi_document_says(app: Flask) -> None:
         schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
         operations = [result.ok() for result in schema.get_all_operations()]
         assert {operation.path for operation in operations} == {
-            "/credentials/verify", "/credentials/verify/batch"}
+            "/credentials/verify", "/credentials/verify/batch", "/oid4vci/token",
+            "/oid4vci/nonce", "/oid4vci/credential"}
         for operation in operations:
             _fuzz(operation)
     finally:

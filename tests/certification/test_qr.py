@@ -7,7 +7,7 @@ import re
 import pytest
 import segno
 
-from lms.certification.qr import qr_svg
+from lms.certification.qr import offer_qr_svg, qr_svg
 from tests.certification.conftest import VERIFY_URL
 
 
@@ -42,3 +42,16 @@ def test_qr_title_is_escaped() -> None:
 def test_qr_refuses_anything_but_http_urls(url: str) -> None:
     with pytest.raises(ValueError):
         qr_svg(url)
+
+
+def test_a_wallet_offer_qr_holds_only_an_openid_credential_offer_link() -> None:
+    from lms.certification.oid4vci import credential_offer, offer_uri
+
+    link = offer_uri(credential_offer("https://verify.example.org", "x" * 43, True))
+    svg = offer_qr_svg(link)
+    assert svg.startswith("<svg") and "<title>QR code for your wallet app</title>" in svg
+    # Small enough to scan from a phone held to a laptop screen.
+    assert segno.make(link, error="l").version <= 15
+    for other in (VERIFY_URL, "javascript:alert(1)"):
+        with pytest.raises(ValueError):
+            offer_qr_svg(other)

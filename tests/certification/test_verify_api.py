@@ -222,7 +222,8 @@ def test_guessing_codes_in_batches_runs_out_of_failed_look_ups(client, no_networ
 def test_the_openapi_document_describes_both_operations(client):
     document = client.get("/openapi.json").get_json()
     assert document["openapi"] == "3.1.0"
-    assert set(document["paths"]) == {VERIFY, BATCH}
+    assert set(document["paths"]) == {VERIFY, BATCH, "/oid4vci/token", "/oid4vci/nonce",
+                                      "/oid4vci/credential"}
     assert document["servers"] == [{"url": "http://localhost"}]
 
 
@@ -231,3 +232,24 @@ def test_a_batch_over_its_body_limit_is_refused_with_a_problem_detail(client, no
     response = client.post(BATCH, data=body, content_type="application/json")
     assert response.status_code == 400
     assert response.get_json()["errors"][0]["title"] == "Body too large"
+
+
+def test_the_api_the_json_and_the_verify_page_spend_one_failed_look_up_budget(client,
+                                                                               no_network):
+    guess = "0000-0000-0000-0000"
+    # 10 unknown codes through the API's batch, 5 through the JSON, 5 through the page...
+    assert post(client, {"items": [{"code": guess}] * 10}, BATCH).status_code == 200
+    for _ in range(5):
+        assert client.get(f"/verify/{guess}.json").status_code == 404
+        assert client.get(f"/verify/{guess}").status_code == 404
+    # ...spend the 20 per minute for every door: the page and the API both refuse now.
+    assert client.get(f"/verify/{guess}").status_code == 429
+    refused = post(client, {"items": [{"code": guess}]}, BATCH)
+    assert refused.status_code == 429
+    assert refused.get_json()["errors"][0]["title"] == "Too many requests"
+
+
+def test_failed_api_checks_count_against_the_verify_page_too(client, no_network):
+    for _ in range(20):
+        assert post(client, {"verifiableCredential": {}}).status_code == 400
+    assert client.get("/verify/0000-0000-0000-0000").status_code == 429

@@ -57,3 +57,4 @@ def test_moving_a_trainee_is_recorded_in_the_audit_chain(app, people, client, si
         assert moves[-1].actor_id == people["admin"]
         assert moves[-1].about_user_id == people["trainee"]
         assert verify_chain().ok
+

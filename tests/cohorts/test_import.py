@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from lms.audit.models import AuditEvent
 from lms.auth.models import Role, User, find_user_by_email
 from lms.cohorts.models import CohortMember, ImportBatch
-from lms.cohorts.services import create_cohort
 from lms.extensions import db
 from lms.learning.models import Enrollment
 from lms.models import utcnow
@@ -20,17 +19,6 @@ from tests.conftest import csrf_token
 from tests.sqlcount import counting_queries
 
 HEADER = "name,email,cohort,supervisor_email\n"
-
-
-@pytest.fixture
-def cohort(app, people):
-    """Create the cohort 'Spring 2027' on Foundations."""
-    with app.app_context():
-        made = create_cohort("Spring 2027", "foundations", "default", date(2027, 3, 1), None)
-        db.session.commit()
-        cohort_id = made.id
-        db.session.remove()
-    return cohort_id
 
 
 def upload(client, body: bytes | str, name: str = "people.csv"):
@@ -96,6 +84,11 @@ def test_five_people_are_previewed_then_created_together(app, cohort, client, si
      "no supervisor has the address nobody@example.org"),
     ("Ann,ann@example.org,Spring 2027,trainee@example.org",
      "trainee@example.org belongs to a trainee, not a supervisor"),
+    ("Ann,ann@example.org,Spring 2027,Admin@Example.org",
+     "admin@example.org belongs to an admin, not a supervisor"),
+    ("Dup,PERSON1@Example.ORG,Spring 2027,", "the same e-mail address is on line 2"),
+    ("Ann,Trainee@Example.org,Spring 2027,", "trainee@example.org already has a Lantern account"),
+    ("+Ann,ann@example.org,Spring 2027,", "starts with +, which spreadsheets"),
     ("Ann,ann@example.org,Spring 2027,person5@example.org",
      "the supervisor person5@example.org is a trainee in this file"),
     ("Ann,not-an-address,Spring 2027,", "is not a whole e-mail address"),
@@ -116,6 +109,20 @@ def test_a_bad_row_is_named_and_nothing_is_created(app, cohort, client, sign_in,
     with app.app_context():
         assert find_user_by_email("person1@example.org") is None
         assert db.session.get(ImportBatch, token).confirmed_at is None
+
+
+def test_addresses_and_cohort_names_are_read_whatever_their_case(app, cohort, client, sign_in):
+    sign_in("admin@example.org")
+    body = five(" Ann  Lee ,Ann.Lee@Example.ORG, spring  2027 ,SUPERVISOR@example.org")
+    response = upload(client, body)
+    assert "5 people in the file, all ready" in response.get_data(as_text=True)
+    client.post(f"/admin/import/{preview_token(response)}/confirm",
+                data={"csrf_token": csrf_token(client, "/admin/import")})
+    with app.app_context():
+        person = find_user_by_email("ann.lee@example.org")
+        assert person.display_name == "Ann Lee"
+        assert [s.email for s in person.supervisors] == ["supervisor@example.org"]
+        assert db.session.get(CohortMember, person.id).cohort_id == cohort
 
 
 @pytest.mark.parametrize(("body", "said"), [

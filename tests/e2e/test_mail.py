@@ -94,3 +94,31 @@ def test_follow_an_e_mailed_invitation_and_reset_link(mail_web, mail_server):
     web.sign_in("river.new@example.org", "evening tide returns")
     expect(web.page.get_by_role("heading", level=1)).to_have_text("Hello, River New")
     _wait_for_mail(smtp, "river.new@example.org", "Your Lantern password was changed")
+
+
+def test_change_ones_address_with_an_e_mailed_link(mail_web, mail_server):
+    server, smtp = mail_server
+    web = mail_web
+    email, password = server.logins["trainee"]
+    web.sign_in(email, password)
+    web.goto("/account")
+    web.page.get_by_label("New e-mail address").fill("jordan.moved@example.org")
+    # The password form on the same page has its own "Current password" box.
+    web.page.locator("#email-current_password").fill(password)
+    web.page.get_by_role("button", name="Send a confirmation link").click()
+    web.check()
+    expect(web.page.get_by_text("We sent a link to jordan.moved@example.org")).to_be_visible()
+
+    confirmation = _wait_for_mail(smtp, "jordan.moved@example.org",
+                                  "Please confirm your new Lantern e-mail address")
+    web.page.goto(link_in(confirmation, server.url + "/account/email/confirm/"))
+    web.check()
+    web.page.get_by_role("button", name="Confirm the new address").click()
+    web.check()
+    expect(web.page.get_by_text("Your e-mail address is now jordan.moved@example.org")
+           ).to_be_visible()
+    _wait_for_mail(smtp, email, "Your Lantern e-mail address was changed")
+    web.goto("/")  # the account page has a second button, "Sign out everywhere"
+    web.sign_out()
+    web.sign_in("jordan.moved@example.org", password)
+    expect(web.page.get_by_role("link", name="Account", exact=True)).to_be_visible()

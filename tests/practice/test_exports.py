@@ -78,6 +78,10 @@ def test_summary_pdf_has_totals_and_sign_offs_but_no_reflections(app, people, hi
                      "Sam Supervisor", "Supervisors' sign-offs", "1 h 30 min", "hash-chained"):
         assert expected in text, expected
     assert SECRET not in text
+    # Dates in the one house format of the `date` filter (3 March 2026), as on every page.
+    practised, words = date.today() - timedelta(days=3), " ".join(text.split())
+    assert f"{practised.day} {practised:%B %Y}" in words
+    assert f"{practised:%d %b %Y}" not in words
 
 
 def test_admin_and_supervisor_can_download_a_trainees_summary(app, people, history, client,

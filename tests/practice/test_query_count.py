@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lms.admin.services import assign_supervisor
 from lms.auth.models import Role
 from lms.extensions import db
@@ -70,3 +72,21 @@ def test_trainee_start_page_query_count_does_not_grow(app, people, client, sign_
     enrolment_reads = [sql for sql in statements
                        if "FROM enrollment" in sql and sql.lstrip().upper().startswith("SELECT")]
     assert len(enrolment_reads) == 1
+
+
+def test_the_queue_reads_a_page_and_its_total_in_one_statement(app, people, client, sign_in):
+    _add_trainees(app, people["supervisor"], 0, 8)  # 16 entries waiting: two pages of 15
+    sign_in("supervisor@example.org")
+    client.get("/supervision/queue")
+    with counting_queries() as statements:
+        first = client.get("/supervision/queue").get_data(as_text=True)
+    # Flask-SQLAlchemy's paginate would add SELECT count(*) FROM (SELECT ... ) for the total.
+    assert len([sql for sql in statements if "count(*) OVER ()" in sql]) == 1, statements
+    assert not [sql for sql in statements if re.search(r"count\(\*\).*FROM \(SELECT", sql, re.S)]
+    assert "16 entries waiting" in first and "(page 1 of 2)" in first
+    second = client.get("/supervision/queue?page=2").get_data(as_text=True)
+    assert "16 entries waiting" in second and "(page 2 of 2)" in second
+    assert second.count('name="entries"') == 1 and first.count('name="entries"') == 15
+    past_the_end = client.get("/supervision/queue?page=9")
+    assert past_the_end.status_code == 200
+    assert "Nothing is waiting" in past_the_end.get_data(as_text=True)

@@ -248,7 +248,8 @@ def verdicts(lantern: Lantern) -> dict[str, Any]:
              issued["rotated"]]
     output = run_verifiers(lantern, batch)
     return {"by_label": dict(zip(labels, output["results"], strict=True)),
-            "requested": output["requested"], "refused": output["refused"]}
+            "requested": output["requested"], "refused": output["refused"],
+            "guard": output["guardCheck"]}
 
 
 def test_a_valid_credential_passes_every_check(verdicts: dict[str, Any]) -> None:
@@ -301,6 +302,8 @@ def test_an_expired_credential_fails_the_expiry_check(verdicts: dict[str, Any]) 
 
 def test_nothing_but_lantern_on_127_0_0_1_was_reached(lantern: Lantern,
                                                       verdicts: dict[str, Any]) -> None:
+    # The guard refused a fetch and a socket elsewhere before the verifiers ran.
+    assert verdicts["guard"] == {"fetch": "refused", "socket": "refused"}
     assert verdicts["requested"], "the verifiers fetched neither keys nor the status list"
     assert all(url.startswith(lantern.url + "/") for url in verdicts["requested"])
     assert f"{lantern.url}/credentials/status/revocation.json" in verdicts["requested"]

@@ -15,8 +15,6 @@ from typing import Any, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from multiformats import multibase, multicodec
-from pyld import jsonld as pyld_jsonld
 
 from lms.certification.credentials import jsonld
 from lms.certification.credentials.jsonld import OB_V3, VC_V2, CredentialDataLoss, DocumentLoader
@@ -201,6 +199,8 @@ def _verify(
     if not isinstance(issuer_id, str) or not method_controlled_by(method, issuer_id):
         return False
     public_key = _verify_public_key(public_keys[method])
+    from multiformats import multibase  # deferred: see keys.b58encode
+
     signature = multibase.decode(proof_value)
     if len(signature) != 64:
         return False
@@ -236,6 +236,8 @@ def _verify(
 
 def _verify_normalize(document: Mapping[str, Any], loader: DocumentLoader | None) -> str:
     """Return URDNA2015 N-Quads, calling PyLD directly rather than the signing path's helper."""
+    from pyld import jsonld as pyld_jsonld  # deferred: see jsonld.pyld_options
+
     options = {"algorithm": "URDNA2015", "format": "application/n-quads"}
     nquads = pyld_jsonld.normalize(dict(document), {**options, **jsonld.pyld_options(loader)})
     return cast(str, nquads)
@@ -281,6 +283,8 @@ def _verify_public_key(value: str | Ed25519PublicKey) -> Ed25519PublicKey:
         return value
     if not value.startswith("z"):
         raise ValueError("not base58btc multibase")
+    from multiformats import multibase, multicodec  # deferred: see keys.b58encode
+
     codec, raw = multicodec.unwrap(multibase.decode(value))
     if codec.name != "ed25519-pub" or len(raw) != 32:
         raise ValueError("not an Ed25519 Multikey")

@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any, cast
 
 from cachetools import LRUCache
-from pyld import jsonld
-from pyld.context_resolver import ContextResolver
 
 CONTEXTS_DIR = Path(__file__).parent / "contexts"
 
@@ -104,6 +102,10 @@ document_loader: DocumentLoader = make_loader()
 
 def pyld_options(loader: DocumentLoader | None = None) -> dict[str, Any]:
     """Return PyLD options that resolve contexts only through ``loader`` and its own cache."""
+    # PyLD (with lxml and requests, about 11 MB) is imported when a credential is signed or
+    # checked, not by every app worker at start-up (docs/performance.md, worker memory).
+    from pyld.context_resolver import ContextResolver
+
     chosen = loader or document_loader
     cache = getattr(chosen, "context_cache", None)
     if cache is None:
@@ -118,12 +120,16 @@ def pyld_options(loader: DocumentLoader | None = None) -> dict[str, Any]:
 
 def canonicalize(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> str:
     """Return the RDFC-1.0 (URDNA2015) canonical N-Quads of a JSON-LD document."""
+    from pyld import jsonld
+
     options = {"algorithm": "URDNA2015", "format": "application/n-quads", **pyld_options(loader)}
     return cast(str, jsonld.normalize(dict(document), options))
 
 
 def expand(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> list[Any]:
     """Return the expanded form of a JSON-LD document."""
+    from pyld import jsonld
+
     return cast(list[Any], jsonld.expand(dict(document), pyld_options(loader)))
 
 

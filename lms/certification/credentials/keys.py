@@ -13,7 +13,6 @@ from typing import Any
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from multiformats import multibase, multicodec
 
 from lms.certification.credentials.jsonld import DID_V1, MULTIKEY_V1, OB_V3, VC_V2
 
@@ -55,16 +54,24 @@ class SigningKey:
 
 def b58encode(data: bytes) -> str:
     """Return the base58btc (Bitcoin alphabet) encoding of data, without the multibase 'z'."""
+    # multiformats loads its codec tables on import: only code that encodes or decodes keys
+    # and proofs imports it, not every app worker at start-up (docs/performance.md).
+    from multiformats import multibase
+
     return multibase.encode(data, BASE58BTC)[1:]
 
 
 def b58decode(text: str) -> bytes:
     """Return the bytes encoded in base58btc text; raise ValueError on a foreign character."""
+    from multiformats import multibase
+
     return multibase.decode("z" + text)
 
 
 def multikey_encode(codec: str, raw: bytes) -> str:
     """Return raw key bytes as multibase base58btc of the multicodec-prefixed key."""
+    from multiformats import multibase, multicodec
+
     return multibase.encode(multicodec.wrap(codec, raw), BASE58BTC)
 
 
@@ -72,6 +79,8 @@ def multikey_decode(value: str, codec: str, length: int) -> bytes:
     """Return the raw key bytes of a multibase Multikey value of the given codec and length."""
     if not value.startswith("z"):
         raise ValueError("a Multikey value must use base58btc (prefix 'z')")
+    from multiformats import multibase, multicodec
+
     try:
         found, raw = multicodec.unwrap(multibase.decode(value))
     except (ValueError, KeyError) as error:

@@ -1,7 +1,7 @@
 """reports: one summary row per trainee enrolment, backfilled from the stage query
 
 Revision ID: a9d4c2e7f1b3
-Revises: c5e7a9b1d3f4
+Revises: a9d4e6f1b2c3
 Create Date: 2026-12-06 16:15:00.000000
 
 """
@@ -12,7 +12,7 @@ import lms.models  # noqa: F401  (custom column types such as UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'a9d4c2e7f1b3'
-down_revision = 'c5e7a9b1d3f4'
+down_revision = 'a9d4e6f1b2c3'
 branch_labels = None
 depends_on = None
 

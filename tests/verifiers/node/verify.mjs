@@ -16,7 +16,7 @@ const requested = [];
 const refused = [];
 
 function isLocal(host) {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1';
+  return host === '127.0.0.1';
 }
 
 const realFetch = globalThis.fetch;
@@ -32,7 +32,9 @@ globalThis.fetch = async (resource, options) => {
 };
 const realConnect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function connect(...args) {
-  const options = typeof args[0] === 'object' && !Array.isArray(args[0]) ? args[0] : {};
+  // net.connect() and http's agents pass their normalised arguments as one array.
+  const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+  const options = typeof first === 'object' && first !== null ? first : {};
   const host = options.host ?? (typeof args[1] === 'string' ? args[1] : undefined);
   if(options.path === undefined && host !== undefined && !isLocal(host)) {
     refused.push(`socket:${host}`);
@@ -40,6 +42,23 @@ net.Socket.prototype.connect = function connect(...args) {
   }
   return realConnect.apply(this, args);
 };
+
+// The guard proves itself first: a fetch elsewhere and a socket to another address (TEST-NET,
+// so nothing real is reached even if the guard were broken) must both be refused.
+const guardCheck = {};
+try {
+  await globalThis.fetch('https://example.org/');
+  guardCheck.fetch = 'reached';
+} catch {
+  guardCheck.fetch = 'refused';
+}
+try {
+  net.connect({host: '203.0.113.1', port: 443}).destroy();
+  guardCheck.socket = 'reached';
+} catch {
+  guardCheck.socket = 'refused';
+}
+refused.length = 0;  // the probes are not the verifiers' own requests
 
 // Imported after the guards so that no library captures the unguarded functions first.
 const dcc = await import('@digitalcredentials/verifier-core');
@@ -157,7 +176,8 @@ for(const credential of input.credentials) {
     dcc: await digitalCredentials(credential),
   });
 }
-process.stdout.write(JSON.stringify({results, requested, refused}, null, 2) + '\n');
+process.stdout.write(JSON.stringify({results, guardCheck, requested, refused}, null, 2) +
+  '\n');
 
 async function readStdin() {
   const chunks = [];
