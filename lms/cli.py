@@ -153,6 +153,16 @@ def move_edition(email: str, program_slug: str, edition: int, reason: str) -> No
                "Modules they passed stay passed; the move is in the audit log.")
 
 
+@lms_cli.command("rebuild-summaries")
+def rebuild_trainee_summaries() -> None:
+    """Rewrite every trainee's summary row from their records (after requirements change)."""
+    from lms.reports.services import rebuild_summaries
+
+    count = rebuild_summaries()
+    db.session.commit()
+    click.echo(f"Rewrote {count} trainee summary rows from the records.")
+
+
 @lms_cli.command("backup")
 @click.argument("path", type=click.Path(path_type=Path))
 def backup_database(path: Path) -> None:

@@ -32,6 +32,8 @@ from lms.models import utcnow
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PAGE_SIZE = 50
+#: The admin home lists the supervisors whose entries have waited longest; the rest are counted.
+LOADS_SHOWN = 20
 
 
 @bp.get("")
@@ -45,12 +47,15 @@ def home() -> str:
         quiet_count,
         stage_counts,
         supervisor_loads,
+        supervisors_waiting,
     )
 
     now = utcnow()
     return render_template("admin/home.html", stages=stage_counts(Scope(), now.date()),
                            labels=STAGE_LABELS, quiet=quiet_count(Scope(), now),
-                           issued=certificates_this_month(now.date()), loads=supervisor_loads())
+                           issued=certificates_this_month(now.date()),
+                           loads=supervisor_loads(limit=LOADS_SHOWN),
+                           supervisors_waiting=supervisors_waiting())
 
 
 def _person_or_404(user_id: int) -> User:

@@ -6,13 +6,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, case, func, select
+from sqlalchemy import ColumnElement, Date, Select, SQLColumnExpression, case, func, select
 
 from lms.certification.models import Certificate, CertificateStatus
 from lms.extensions import db
 
 __all__ = ["FAR_FUTURE", "ActiveCertificate", "active_certificate_columns", "active_from_row",
-           "certificate_rows", "issued_since"]
+           "certificate_rows", "issued_since", "trainee_columns"]
+
+
+def trainee_columns() -> list[SQLColumnExpression[int]]:
+    """Return the column naming the holder in the certificate table a trainee's stage reads."""
+    return [Certificate.user_id]
 
 #: Stands in for "never expires" so one comparison covers every active certificate.
 FAR_FUTURE = date(9999, 12, 31)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, Text, cast, func, select, true, union_all
+from sqlalchemy import Select, SQLColumnExpression, Text, cast, func, select, true, union_all
 
 from lms.extensions import db
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
@@ -18,7 +18,14 @@ __all__ = [
     "first_attempt_answer_counts",
     "last_learning_steps",
     "passed_module_rows",
+    "trainee_columns",
 ]
+
+
+def trainee_columns() -> list[SQLColumnExpression[int]]:
+    """Return the column naming the trainee in each learning table a trainee's stage reads."""
+    return [Enrollment.user_id, ModuleProgress.user_id,
+            QuizAttempt.user_id]
 
 
 def enrolment_rows() -> Select[int, str]:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import BindParameter, Select, SQLColumnExpression, and_, case, func, select
 
 from lms.auth.models import Role, SupervisorAssignment, User
 from lms.extensions import db
@@ -31,10 +32,19 @@ __all__ = [
     "last_practice_steps",
     "observed_competency_rows",
     "supervision_minute_rows",
+    "supervisor_columns",
+    "trainee_columns",
     "turnaround",
     "waiting_by_supervisor",
+    "waiting_rows",
     "weekly_minute_rows",
 ]
+
+
+def trainee_columns() -> list[SQLColumnExpression[int]]:
+    """Return the column naming the trainee in each practice table a trainee's stage reads."""
+    return [PracticeEntry.trainee_id, SessionAttendee.trainee_id,
+            CompetencyObservation.trainee_id]
 
 
 def approved_minute_rows(trainee_ids: Select[int] | None = None) -> Select[int, str, str, int]:
@@ -104,6 +114,25 @@ class WaitingLoad:
     name: str
     waiting: int
     oldest: datetime | None
+
+
+def waiting_rows(supervisor_ids: Select[int] | BindParameter[Any]
+                 ) -> Select[int, int, datetime | None]:
+    """Return (supervisor_id, waiting, oldest) for these active supervisors with entries waiting."""
+    oldest = func.min(PracticeEntry.submitted_at)
+    return (select(SupervisorAssignment.supervisor_id.label("supervisor_id"),
+                   func.count(PracticeEntry.id).label("waiting"), oldest.label("oldest"))
+            .join(User, User.id == SupervisorAssignment.supervisor_id)
+            .join(PracticeEntry, and_(PracticeEntry.trainee_id == SupervisorAssignment.trainee_id,
+                                      PracticeEntry.state == EntryState.SUBMITTED))
+            .where(User.role == Role.SUPERVISOR, User.is_active,
+                   SupervisorAssignment.supervisor_id.in_(supervisor_ids))
+            .group_by(SupervisorAssignment.supervisor_id))
+
+
+def supervisor_columns() -> list[SQLColumnExpression[int]]:
+    """Return the columns naming the supervisor in the tables a supervisor's queue reads."""
+    return [SupervisorAssignment.supervisor_id]
 
 
 def waiting_by_supervisor(supervisor_id: int | None = None) -> list[WaitingLoad]:

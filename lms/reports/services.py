@@ -2,6 +2,8 @@
 
 Each function sends a fixed number of statements whatever the number of trainees: grouping,
 medians and percentiles happen in SQL (window functions, which SQLite and PostgreSQL share).
+Stages are read from the per-enrolment summary rows (lms.reports.summary), which the stage
+query in lms.reports.stages keeps current in the same transaction as the records.
 """
 
 from __future__ import annotations
@@ -14,26 +16,22 @@ from datetime import date, datetime, timedelta
 from html import unescape
 from pathlib import Path
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.engine import Connection
 
+from lms.auth.assignments import trainee_ids_of
 from lms.auth.models import User
 from lms.catalog.content import Catalog, Program, Question, display_path
 from lms.catalog.services import get_catalog
 from lms.certification.figures import issued_since
 from lms.cohorts.services import membership_rows
 from lms.extensions import db
-from lms.learning.figures import enrolment_rows, first_attempt_answer_counts
+from lms.learning.figures import first_attempt_answer_counts
 from lms.practice import figures as practice_figures
 from lms.practice.figures import Turnaround, WaitingLoad
-from lms.reports.stages import (
-    QUIET_DAYS,
-    STAGE_LABELS,
-    Scope,
-    Stage,
-    quiet_filter,
-    row_params,
-    trainee_rows,
-)
+from lms.reports import summary
+from lms.reports.models import StageCount, SupervisorQueue, TraineeSummary
+from lms.reports.stages import EXPIRY_WINDOW_DAYS, QUIET_DAYS, STAGE_LABELS, Scope, Stage, stage_at
 from lms.sqltime import aware_utc, days_between, rank_at
 
 __all__ = [
@@ -49,11 +47,14 @@ __all__ = [
     "WeekHours",
     "certificates_this_month",
     "funnel",
+    "install_summary",
+    "rebuild_summaries",
     "item_analysis",
     "quiet_count",
     "stage_counts",
     "supervisor_figures",
     "supervisor_loads",
+    "supervisors_waiting",
     "time_to_certificate",
     "trainee_list",
     "turnaround",
@@ -65,21 +66,92 @@ def _catalog() -> Catalog:
     return get_catalog()
 
 
+def install_summary() -> None:
+    """Keep the trainee summary rows current in every session (once per process)."""
+    summary.install()
+
+
+def rebuild_summaries(connection: Connection | None = None, which: str = "both") -> int:
+    """Rewrite every trainee summary and supervisor queue row; return how many trainee rows.
+
+    Run after a program's requirements change (new content). Each migration's backfill passes
+    its own connection and which table it made ("trainees" or "queues").
+    """
+    if connection is None:
+        return summary.rebuild(db.session())
+    if which == "queues":
+        summary.rebuild_queues_on(connection)
+        summary.recount_on(connection)
+        return 0
+    if which == "trainees":
+        return summary.rebuild_trainees_on(connection)
+    return summary.rebuild_on(connection)
+
+
+S = TraineeSummary
+STAGE = stage_at(S.base_stage, S.expires_on)
+WORKING = [Stage.NOT_STARTED.value, Stage.LEARNING.value, Stage.PRACTISING.value,
+           Stage.ELIGIBLE.value]
+
+
+def _day(today: date) -> dict[str, object]:
+    """Return the bound values the read-time stage needs."""
+    return {"today": today, "expiring_by": today + timedelta(days=EXPIRY_WINDOW_DAYS)}
+
+
+def _in_scope(scope: Scope) -> list[ColumnElement[bool]]:
+    """Return conditions keeping the summary rows in a scope (changes first brought in)."""
+    summary.settle()
+    conditions: list[ColumnElement[bool]] = []
+    if scope.cohort_id is not None:
+        conditions.append(S.cohort_id == scope.cohort_id)
+    if scope.program_slug is not None:
+        conditions.append(S.program_slug == scope.program_slug)
+    if scope.supervisor_id is not None:
+        conditions.append(S.user_id.in_(trainee_ids_of(scope.supervisor_id)))
+    return conditions
+
+
+def _quiet(now: datetime) -> list[ColumnElement[bool]]:
+    """Return conditions for 'no activity for 30 days' among joined, uncertified trainees."""
+    return [S.base_stage.in_(WORKING),
+            or_(S.last_at.is_(None), S.last_at < now - timedelta(days=QUIET_DAYS))]
+
+
 def stage_counts(scope: Scope, today: date) -> dict[Stage, int]:
-    """Return how many trainee enrolments are in each stage (every stage, zeros included)."""
-    rows = trainee_rows(_catalog(), scope)
-    params = row_params(scope, today)
-    query = select(rows.c.stage, func.count()).group_by(rows.c.stage)
-    found = {stage: count for stage, count in db.session.execute(query, params)}
-    return {stage: int(found.get(stage.value, 0)) for stage in Stage}
+    """Return how many trainee enrolments are in each stage (every stage, zeros included).
+
+    For everyone, the per-stage counters answer at once and only certificates expiring within
+    90 days or expired are counted from the summary's (base_stage, expires_on) index.
+    """
+    conditions = _in_scope(scope)
+    if conditions:
+        query = select(STAGE, func.count()).where(*conditions).group_by(STAGE)
+        found = {stage: count for stage, count in db.session.execute(query, _day(today))}
+        return {stage: int(found.get(stage.value, 0)) for stage in Stage}
+    counts = {Stage(stage): int(count) for stage, count in db.session.execute(
+        select(StageCount.base_stage, StageCount.trainees))}
+    day = _day(today)
+    lapsing = select(func.sum(case((S.expires_on <= day["today"], 1), else_=0)),
+                     func.count()).where(S.base_stage == Stage.CERTIFIED.value,
+                                         S.expires_on <= day["expiring_by"])
+    expired, ending = (int(value or 0) for value in db.session.execute(lapsing).one())
+    counts[Stage.EXPIRED] = expired
+    counts[Stage.EXPIRING] = ending - expired
+    counts[Stage.CERTIFIED] = counts.get(Stage.CERTIFIED, 0) - ending
+    return {stage: counts.get(stage, 0) for stage in Stage}
 
 
 def quiet_count(scope: Scope, now: datetime) -> int:
     """Return how many trainees on the way to a certificate did nothing for 30 days."""
-    rows = trainee_rows(_catalog(), scope)
-    params = row_params(scope, now.date())
-    query = select(func.count()).select_from(rows).where(*quiet_filter(rows, now))
-    return int(db.session.scalar(query, params) or 0)
+    conditions = _in_scope(scope)
+    # Two ranges of the (base_stage, last_at) index, added up: an OR would read every row.
+    before = now - timedelta(days=QUIET_DAYS)
+    quiet = select(func.count()).select_from(S).where(
+        *conditions, S.base_stage.in_(WORKING), S.last_at < before).scalar_subquery()
+    never = select(func.count()).select_from(S).where(
+        *conditions, S.base_stage.in_(WORKING), S.last_at.is_(None)).scalar_subquery()
+    return int(db.session.scalar(select(quiet + never)) or 0)
 
 
 @dataclass(frozen=True)
@@ -100,27 +172,24 @@ class TraineeLine:
 def trainee_list(scope: Scope, now: datetime, stage: Stage | None = None, quiet: bool = False,
                  page: int = 1, per_page: int = 50) -> tuple[list[TraineeLine], int]:
     """Return one page of trainees (by name) in a stage or quiet, and how many there are."""
-    rows = trainee_rows(_catalog(), scope)
-    params = row_params(scope, now.date())
-    conditions = []
+    conditions = _in_scope(scope)
     if stage is not None:
-        conditions.append(rows.c.stage == stage.value)
+        conditions.append(STAGE == stage.value)
     if quiet:
-        conditions.extend(quiet_filter(rows, now))
-    total = int(db.session.scalar(select(func.count()).select_from(rows).where(*conditions),
-                                  params)
-                or 0)
-    query = (select(rows, User.display_name, User.email).join(User, User.id == rows.c.user_id)
-             .where(*conditions).order_by(User.display_name, User.email, rows.c.program_slug)
+        conditions.extend(_quiet(now))
+    params = _day(now.date())
+    total = int(db.session.scalar(select(func.count()).select_from(S).where(*conditions),
+                                  params) or 0)
+    query = (select(S.user_id, User.display_name, User.email, S.program_slug,
+                    STAGE.label("stage"), S.modules_passed, S.modules_needed,
+                    S.counted_minutes, S.minutes_needed, S.last_at)
+             .join(User, User.id == S.user_id)
+             .where(*conditions).order_by(User.display_name, User.email, S.program_slug)
              .limit(per_page).offset((page - 1) * per_page))
-    lines = []
-    for row in db.session.execute(query, params).mappings():
-        lines.append(TraineeLine(
-            row["user_id"], row["display_name"] or row["email"], row["program_slug"],
-            Stage(row["stage"]), int(row["modules_passed"]), int(row["modules_needed"]),
-            int(row["counted_minutes"]), int(row["minutes_needed"]), aware_utc(row["last_at"])))
-    return lines, total
-
+    return [TraineeLine(row.user_id, row.display_name or row.email, row.program_slug,
+                        Stage(row.stage), row.modules_passed, row.modules_needed,
+                        row.counted_minutes, row.minutes_needed, aware_utc(row.last_at))
+            for row in db.session.execute(query, params)], total
 
 
 @dataclass(frozen=True)
@@ -145,17 +214,15 @@ class Funnel:
 
 def funnel(scope: Scope, today: date) -> Funnel:
     """Return the completion funnel, each step counting those who also passed the one before."""
-    rows = trainee_rows(_catalog(), scope)
-    params = row_params(scope, today)
-    done = rows.c.modules_done
-    practice = rows.c.practice_met
-    certified = rows.c.certificates > 0
-    query = select(func.count(), func.sum(case((rows.c.joined, 1), else_=0)),
-                   func.sum(case((rows.c.modules_passed > 0, 1), else_=0)),
+    done = S.modules_done
+    practice = S.practice_met
+    certified = S.certificates > 0
+    query = select(func.count(), func.sum(case((S.joined, 1), else_=0)),
+                   func.sum(case((S.modules_passed > 0, 1), else_=0)),
                    func.sum(case((done, 1), else_=0)),
                    func.sum(case((and_(done, practice), 1), else_=0)),
-                   func.sum(case((certified, 1), else_=0))).select_from(rows)
-    counts = [int(value or 0) for value in db.session.execute(query, params).one()]
+                   func.sum(case((certified, 1), else_=0))).where(*_in_scope(scope))
+    counts = [int(value or 0) for value in db.session.execute(query).one()]
     return Funnel(*counts)
 
 
@@ -170,15 +237,13 @@ class Timing:
 
 def time_to_certificate(scope: Scope, today: date) -> Timing:
     """Return the median and 90th-percentile days from invitation to first certificate."""
-    rows = trainee_rows(_catalog(), scope)
-    params = row_params(scope, today)
-    days = days_between(rows.c.created_at, rows.c.first_issued).label("days")
+    days = days_between(S.created_at, S.first_issued).label("days")
     ranked = (select(days, func.row_number().over(order_by=days).label("position"),
                      func.count().over().label("total"))
-              .where(rows.c.first_issued.is_not(None)).subquery("ranked"))
+              .where(S.first_issued.is_not(None), *_in_scope(scope)).subquery("ranked"))
     query = select(ranked.c.position, ranked.c.total, ranked.c.days).where(
         ranked.c.position.in_([rank_at(ranked.c.total, 1, 2), rank_at(ranked.c.total, 9, 10)]))
-    found = db.session.execute(query, params).all()
+    found = db.session.execute(query).all()
     if not found:
         return Timing(0, None, None)
     total = int(found[0].total)
@@ -188,18 +253,10 @@ def time_to_certificate(scope: Scope, today: date) -> Timing:
 
 
 def _scoped_trainees(scope: Scope) -> Select[int] | None:
-    """Return a select of trainee ids in scope, or None for everyone."""
+    """Return a select of trainee ids in scope (from the summary's indexes), or None for all."""
     if scope.cohort_id is None and scope.program_slug is None:
         return None
-    enrolment = enrolment_rows().subquery("scoped")
-    query = select(enrolment.c.user_id)
-    if scope.program_slug is not None:
-        query = query.where(enrolment.c.program_slug == scope.program_slug)
-    if scope.cohort_id is not None:
-        member = membership_rows().subquery("scoped_member")
-        query = query.where(enrolment.c.user_id.in_(
-            select(member.c.user_id).where(member.c.cohort_id == scope.cohort_id)))
-    return query
+    return select(S.user_id).where(*_in_scope(scope))
 
 
 def turnaround(scope: Scope) -> list[Turnaround]:
@@ -293,9 +350,24 @@ def _choice_text(question: Question, key: str) -> str:
     return unescape(re.sub(r"<[^>]+>", "", choice.html)).strip()
 
 
-def supervisor_loads(supervisor_id: int | None = None) -> list[WaitingLoad]:
-    """Return entries waiting per supervisor, longest wait first."""
-    return practice_figures.waiting_by_supervisor(supervisor_id)
+def supervisor_loads(supervisor_id: int | None = None, limit: int | None = None
+                     ) -> list[WaitingLoad]:
+    """Return entries waiting per supervisor, longest wait first (from their queue rows)."""
+    summary.settle()
+    query = (select(SupervisorQueue.supervisor_id, User.display_name, User.email,
+                    SupervisorQueue.waiting, SupervisorQueue.oldest)
+             .join(User, User.id == SupervisorQueue.supervisor_id)
+             .order_by(SupervisorQueue.oldest, SupervisorQueue.supervisor_id).limit(limit))
+    if supervisor_id is not None:
+        query = query.where(SupervisorQueue.supervisor_id == supervisor_id)
+    return [WaitingLoad(sid, name or email, int(count), aware_utc(first))
+            for sid, name, email, count, first in db.session.execute(query)]
+
+
+def supervisors_waiting() -> int:
+    """Return how many supervisors have entries waiting."""
+    summary.settle()
+    return int(db.session.scalar(select(func.count()).select_from(SupervisorQueue)) or 0)
 
 
 def certificates_this_month(today: date) -> int:

@@ -2,8 +2,9 @@
 
 A trainee's stage is worked out per enrolment from their records in one statement (a handful
 of grouped subqueries joined to the enrolments), using the same rules as the Python checklist
-(lms.certification.eligibility), carried into SQL by lms.reports.requirements. Nothing is
-precomputed, so no summary can drift from the records.
+(lms.certification.eligibility), carried into SQL by lms.reports.requirements. This is the
+reference definition: lms.reports.summary keeps one row per enrolment with its result, refreshed
+from this query in the same transaction as the records, and the pages read those rows.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Date,
     Integer,
     Select,
+    SQLColumnExpression,
     String,
     Subquery,
     and_,
@@ -82,6 +84,18 @@ class Scope:
     supervisor_id: int | None = None
 
 
+def stage_at(base_stage: SQLColumnExpression[str], expires_on: SQLColumnExpression[date | None]
+             ) -> ColumnElement[str]:
+    """Return the stage on a day (bound as today, expiring_by) from the stored stage and expiry.
+
+    The base stage never depends on the day; only an active certificate's expiry does, so
+    expiring and expired are worked out when read, never frozen.
+    """
+    return case((expires_on <= bindparam("today", type_=Date()), Stage.EXPIRED.value),
+                (expires_on <= bindparam("expiring_by", type_=Date()), Stage.EXPIRING.value),
+                else_=base_stage)
+
+
 def row_params(scope: Scope, today: date) -> dict[str, object]:
     """Return the values to execute a trainee_rows query with, for a scope and a day."""
     params: dict[str, object] = {"today": today,
@@ -95,7 +109,7 @@ def row_params(scope: Scope, today: date) -> dict[str, object]:
     return params
 
 
-def _enrolments(scope: Scope) -> Subquery:
+def _enrolments(scope: Scope, by_ids: bool = False) -> Subquery:
     """Return one row per trainee enrolment with the profile it works toward."""
     enrolment = enrolment_rows().subquery("enrolled")
     member = membership_rows().subquery("member")
@@ -115,6 +129,8 @@ def _enrolments(scope: Scope) -> Subquery:
     if scope.supervisor_id is not None:
         query = query.where(enrolment.c.user_id.in_(
             trainee_ids_of(bindparam("supervisor_id", type_=Integer()))))
+    if by_ids:
+        query = query.where(enrolment.c.user_id.in_(bindparam("user_ids", expanding=True)))
     return query.subquery("enrolment")
 
 
@@ -128,14 +144,20 @@ def trainee_rows(catalog: Catalog, scope: Scope) -> Subquery:
                          scope.supervisor_id is not None)
 
 
+def rows_of(catalog: Catalog) -> Subquery:
+    """Return trainee_rows for the trainees bound as the expanding parameter user_ids."""
+    return _trainee_rows(catalog, False, False, False, True)
+
+
 @lru_cache(maxsize=32)
-def _trainee_rows(catalog: Catalog, cohort: bool, program: bool, supervisor: bool) -> Subquery:
+def _trainee_rows(catalog: Catalog, cohort: bool, program: bool, supervisor: bool,
+                  by_ids: bool = False) -> Subquery:
     scope = Scope(1 if cohort else None, "" if program else None, 1 if supervisor else None)
-    enrolment = _enrolments(scope)
+    enrolment = _enrolments(scope, by_ids)
     # A narrowed scope (a supervisor's trainees, a cohort) narrows every aggregate too, so a
     # supervisor's page reads their trainees' records, not everyone's.
-    narrowed = any(value is not None for value in (scope.cohort_id, scope.program_slug,
-                                                   scope.supervisor_id))
+    narrowed = by_ids or any(value is not None for value in (
+        scope.cohort_id, scope.program_slug, scope.supervisor_id))
     ids = select(enrolment.c.user_id) if narrowed else None
     req = requirements.profile_table(catalog)
     req_module = requirements.module_table(catalog)
@@ -184,21 +206,21 @@ def _trainee_rows(catalog: Catalog, cohort: bool, program: bool, supervisor: boo
     eligible = and_(modules_done, practice_met,
                     func.coalesce(supervision.c.minutes, 0) >= req.c.supervision,
                     func.coalesce(competencies.c.observed, 0) >= req.c.competencies)
-    expires_on = certificates.c.expires_on
-    stage = case(
-        (and_(certificates.c.active == 1, expires_on <= bindparam("today", type_=Date())),
-         Stage.EXPIRED.value),
-        (and_(certificates.c.active == 1,
-              expires_on <= bindparam("expiring_by", type_=Date())), Stage.EXPIRING.value),
-        (certificates.c.active == 1, Stage.CERTIFIED.value),
+    active = certificates.c.active == 1
+    base_stage = case(
+        (active, Stage.CERTIFIED.value),
         (enrolment.c.joined.is_(False), Stage.INVITED.value),
         (activity.c.last_at.is_(None), Stage.NOT_STARTED.value),
         (~modules_done, Stage.LEARNING.value),
         (~eligible, Stage.PRACTISING.value),
         else_=Stage.ELIGIBLE.value)
+    expires_on = case((active, certificates.c.expires_on), else_=None)
+    stage = stage_at(base_stage, expires_on)
     query = (select(enrolment.c.user_id, enrolment.c.program_slug, enrolment.c.profile,
                     enrolment.c.cohort_id, enrolment.c.created_at, enrolment.c.joined_at,
-                    stage.label("stage"), enrolment.c.joined, passed.label("modules_passed"),
+                    stage.label("stage"), base_stage.label("base_stage"),
+                    expires_on.label("expires_on"), enrolment.c.joined,
+                    passed.label("modules_passed"),
                     req.c.modules.label("modules_needed"), minutes.label("counted_minutes"),
                     req.c.minutes.label("minutes_needed"),
                     modules_done.label("modules_done"), and_(modules_done, practice_met)

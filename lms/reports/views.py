@@ -15,9 +15,11 @@ from lms.csvfile import csv_response, csv_text
 from lms.ids import parse_id, requested_page
 from lms.models import utcnow
 from lms.reports.pages import REPORTS, build_report, report_rows
-from lms.reports.services import STAGE_LABELS, Scope, Stage, trainee_list
+from lms.reports.services import STAGE_LABELS, Scope, Stage, install_summary, trainee_list
 
 bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
+# The summary rows stay current with every session once an app with reports exists.
+bp.record_once(lambda _state: install_summary())
 
 PAGE_SIZE = 50
 

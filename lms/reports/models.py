@@ -1,0 +1,76 @@
+"""One summary row per trainee enrolment: the reference stage query's result, kept current."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.extensions import Model
+from lms.models import UTCDateTime
+
+
+class TraineeSummary(Model):
+    """Where one trainee stands in one program, as lms.reports.stages defines it.
+
+    lms.reports.summary rewrites a trainee's rows from that definition in the same transaction
+    as any record it depends on. Nothing here depends on the day: expiring, expired and quiet
+    are worked out when read from expires_on and last_at.
+    """
+
+    __table_args__ = (
+        Index("ix_trainee_summary_stage", "base_stage", "expires_on"),
+        Index("ix_trainee_summary_stage_last", "base_stage", "last_at"),
+        Index("ix_trainee_summary_cohort", "cohort_id", "base_stage"),
+        Index("ix_trainee_summary_first_issued", "first_issued"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    program_slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    profile: Mapped[str] = mapped_column(String(64))
+    cohort_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    joined: Mapped[bool]
+    #: The stage whatever the day: "certified" for an active certificate, expired or not.
+    base_stage: Mapped[str] = mapped_column(String(16))
+    modules_passed: Mapped[int]
+    modules_needed: Mapped[int]
+    counted_minutes: Mapped[int]
+    minutes_needed: Mapped[int]
+    modules_done: Mapped[bool]
+    practice_met: Mapped[bool]
+    certificates: Mapped[int]
+    first_issued: Mapped[date | None] = mapped_column(Date)
+    #: The active certificate's expiry (far future if it never expires); NULL without one.
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    #: The latest step on the way (or joining, before any step).
+    last_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SupervisorQueue(Model):
+    """Entries waiting for one supervisor and the oldest wait, kept like the trainee summary.
+
+    Written from lms.practice.figures.waiting_rows for the supervisors of any trainee whose
+    entries change, and for any supervisor whose assignments or account change.
+    """
+
+    __table_args__ = (Index("ix_supervisor_queue_oldest", "oldest"),)
+
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    waiting: Mapped[int]
+    oldest: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StageCount(Model):
+    """How many enrolments stand at each base stage, moved with every summary row rewritten.
+
+    Counting 100,000 summary rows by stage reads them all; these few rows answer it at once.
+    Expiring, expired and quiet still come from the summary's indexes on the day they are read.
+    """
+
+    base_stage: Mapped[str] = mapped_column(String(16), primary_key=True)
+    trainees: Mapped[int]
