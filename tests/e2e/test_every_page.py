@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+import pyotp
 import pytest
 from playwright.sync_api import Browser, expect
 
@@ -165,7 +166,8 @@ def _csv(name: str, text: str) -> dict[str, object]:
     return {"name": name, "mimeType": "text/csv", "buffer": text.encode()}
 
 
-def _step(web: AccessiblePage, step: str, seed: dict[str, object]) -> None:
+def _step(web: AccessiblePage, step: str, seed: dict[str, object],
+          helps: set[tuple[str, bool]]) -> None:
     """Reach a page that no bare GET shows, through the real forms and buttons."""
     page = web.page
     width = page.viewport_size["width"] if page.viewport_size else 0
@@ -178,6 +180,7 @@ def _step(web: AccessiblePage, step: str, seed: dict[str, object]) -> None:
             box, frame = legend.bounding_box(), legend.locator("..").bounding_box()
             assert box and frame and box["x"] + box["width"] <= frame["x"] + frame["width"]
     elif step == "@result":
+        _extra_checks(web, helps)  # the quiz itself
         for question in page.locator("fieldset.question").all():
             question.locator("input").first.check()
         page.get_by_role("button", name="Send my answers").click()
@@ -219,9 +222,30 @@ def _step(web: AccessiblePage, step: str, seed: dict[str, object]) -> None:
             f"Bo Import,bo-{width}@example.org,{seed['cohort_name']},\n")))
         page.get_by_role("button", name="Show the preview").click()
         web.check()
+        _extra_checks(web, helps)  # a preview with no problems
         page.get_by_role("button", name=re.compile("^Invite 1 person")).click()
         web.check()
         assert page.url.endswith("/done"), page.url
+    elif step == "@second-step":
+        # Set-up, the recovery codes, the page that says it is on, then the code at sign-in.
+        web.goto("/account/two-step")
+        secret = page.locator("code.secret").inner_text().strip()
+        page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
+        page.get_by_role("button", name="Turn on two-step sign-in").click()
+        web.check()
+        expect(page.locator(".recovery-codes code")).to_have_count(10)
+        _extra_checks(web, helps)
+        _visit(web, "/account/two-step", helps)
+        web.sign_out()
+        email, password = seed["walker_login"]  # type: ignore[misc]
+        web.sign_in(email, password)
+        assert urlsplit(page.url).path == "/sign-in/code", page.url
+        _extra_checks(web, helps)
+        # The step used at set-up is spent; the next step's code is within one step of drift.
+        page.get_by_label("Code").fill(pyotp.TOTP(secret).at(time.time() + 30))
+        page.get_by_role("button", name="Continue").click()
+        web.check()
+        assert "/sign-in" not in page.url, page.inner_text("main")
     else:
         raise AssertionError(f"the walk has no step {step}")
 
@@ -241,7 +265,7 @@ def test_every_page_at_both_widths(sized, live_server):
                 continue
             try:
                 if target.startswith("@"):
-                    _step(sized, target, seed)
+                    _step(sized, target, seed, helps)
                     _extra_checks(sized, helps)
                 else:
                     _visit(sized, target.format(**seed), helps)
