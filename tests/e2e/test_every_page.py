@@ -67,6 +67,7 @@ SHOWN = {
     "/account": "walker-new-{width}@example.org",
     "/admin/cohorts/<int:cohort_id>": "{cohort_name}",
     "/verify/<code>": "Walker Wide",
+    "/admin/outbox": "User unknown in virtual mailbox table",
     "/account/email/confirm/<token>": "Confirm the new address",
 }
 #: A trainee, a cohort, a draft-free certificate and one-time links of every kind, for one width.
@@ -82,7 +83,7 @@ from lms.auth.services import LinkPurpose, accept_invitation, make_account_link
 from lms.cohorts.services import create_cohort
 from lms.extensions import db
 from lms.models import utcnow
-from lms.notifications.models import Category, PasswordResetRequest
+from lms.notifications.models import Category, OutboxMessage, OutboxStatus, PasswordResetRequest
 from lms.notifications.outbox import unsubscribe_url
 from lms.notifications.password_reset import _hash
 from tests.factories import make_certificate
@@ -103,6 +104,16 @@ with app.app_context():
         expires_at=now + timedelta(hours=24)))
     db.session.add(PasswordResetRequest(user_id=trainee.id, token_hash=_hash(reset),
                                         created_at=now, expires_at=now + timedelta(hours=1)))
+    # The outbox as it looks after a bad day: one message of each status, a long server reply.
+    for status, error in (("queued", None), ("sent", None),
+                          ("failed", "550 5.1.1 <walker-new@example.org>: Recipient address "
+                                     "rejected: User unknown in virtual mailbox table")):
+        db.session.add(OutboxMessage(
+            message_id=f"<walk-{width}-{status}@example.org>", kind="walk",
+            category=Category.UPDATES, user_id=trainee.id, recipient=trainee.email,
+            recipient_name="Walker Wide", subject="Your practice log this week",
+            body_text="-", body_html="-", status=OutboxStatus(status), attempts=3,
+            last_error=error, sent_at=now if status == "sent" else None))
     db.session.flush()
     values = {
         "walker": trainee.id, "cohort": cohort.id, "cohort_name": cohort.name,
@@ -235,7 +246,6 @@ def _step(web: AccessiblePage, step: str, seed: dict[str, object],
         web.check()
         expect(page.locator(".recovery-codes code")).to_have_count(10)
         _extra_checks(web, helps)
-        _visit(web, "/account/two-step", helps)
         web.sign_out()
         email, password = seed["walker_login"]  # type: ignore[misc]
         web.sign_in(email, password)
@@ -246,6 +256,10 @@ def _step(web: AccessiblePage, step: str, seed: dict[str, object],
         page.get_by_role("button", name="Continue").click()
         web.check()
         assert "/sign-in" not in page.url, page.inner_text("main")
+        # In a fresh session, not straight after set-up: a worker whose identity cache still
+        # holds the old session sends /account/two-step home for a while (see the report).
+        _visit(web, "/account/two-step", helps)
+        expect(page.get_by_role("heading", name="Two-step sign-in is on")).to_be_visible()
     else:
         raise AssertionError(f"the walk has no step {step}")
 
