@@ -38,9 +38,9 @@ WALK: dict[str, tuple[str, str]] = {
     "/sign-in/code": ("trainee", "@second-step"),
     "/supervision/queue": ("supervisor", "/supervision/queue"),
     "/supervision/trainees": ("supervisor", "/supervision/trainees"),
-    "/supervision/trainees/<int:user_id>": ("supervisor", "/supervision/trainees/{trainee}"),
+    "/supervision/trainees/<int:user_id>": ("supervisor", "/supervision/trainees/{walker}"),
     "/supervision/trainees/<int:user_id>/observations/new":
-        ("supervisor", "/supervision/trainees/{trainee}/observations/new"),
+        ("supervisor", "/supervision/trainees/{walker}/observations/new"),
     "/supervision/sessions/new": ("supervisor", "/supervision/sessions/new"),
     "/admin": ("admin", "/admin"),
     "/admin/people": ("admin", "/admin/people"),
@@ -70,6 +70,7 @@ EXTRA: list[tuple[str, str, int]] = [
     ("anonymous", "/password/reset/not-a-link", 410),
     ("anonymous", "/account/email/confirm/not-a-link", 410),
     ("anonymous", "/unsubscribe/not-a-link", 400),
+    ("trainee", "/practice", 200),  # now with a draft and an entry waiting for review
     ("supervisor", "/", 200),
     ("supervisor", "/account", 200),
     ("supervisor", "/account/notifications", 200),

@@ -36,7 +36,7 @@ FOCUS_HIDDEN = """() => {
   const hidden = [];
   const focusable = [...document.querySelectorAll(
     'a[href], button, input:not([type=hidden]), select, textarea, summary')]
-    .filter(el => el.offsetParent !== null).slice(0, 60);
+    .filter(el => el.checkVisibility()).slice(0, 60);
   for (const el of focusable) {
     el.focus();
     const box = el.getClientRects()[0];
@@ -55,10 +55,17 @@ FOCUS_HIDDEN = """() => {
 #: Controls that are not links inside running text must be at least 24 by 24 px.
 SMALL_TARGETS = """() => [...document.querySelectorAll(
     'button, input:not([type=hidden]), select, textarea, summary, nav[aria-label=Main] a, .button')]
-  .filter(el => el.offsetParent !== null)
+  .filter(el => el.checkVisibility())
   .map(el => [el.outerHTML.slice(0, 80), el.getBoundingClientRect()])
   .filter(([, box]) => box.width < 24 || box.height < 24)
   .map(([html, box]) => `${html} is ${Math.round(box.width)}x${Math.round(box.height)}`)"""
+
+#: Open every closed <details>; say whether there was one.
+OPEN_DETAILS = """() => {
+  const closed = [...document.querySelectorAll('details:not([open])')];
+  closed.forEach(el => { el.open = true; });
+  return closed.length > 0;
+}"""
 
 
 PASSWORD = "lamplight over still water"
@@ -67,6 +74,7 @@ SHOWN = {
     "/account": "walker-new-{width}@example.org",
     "/admin/cohorts/<int:cohort_id>": "{cohort_name}",
     "/verify/<code>": "Walker Wide",
+    "/supervision/queue": "I slowed down and let the silence do some of the work.",
     "/admin/outbox": "User unknown in virtual mailbox table",
     "/account/email/confirm/<token>": "Confirm the new address",
 }
@@ -77,15 +85,17 @@ from datetime import date, timedelta
 from lms import create_app
 from lms.account.models import EmailChangeRequest
 from lms.account.services import _link_hash
-from lms.admin.services import invite_person
+from lms.admin.services import assign_supervisor, invite_person
 from lms.auth.models import Role
 from lms.auth.services import LinkPurpose, accept_invitation, make_account_link
+from lms.catalog.services import get_catalog
 from lms.cohorts.services import create_cohort
 from lms.extensions import db
 from lms.models import utcnow
 from lms.notifications.models import Category, OutboxMessage, OutboxStatus, PasswordResetRequest
 from lms.notifications.outbox import unsubscribe_url
 from lms.notifications.password_reset import _hash
+from lms.practice.services import EntryData, create_entry, submit_entry
 from tests.factories import make_certificate
 app = create_app()
 email, password, width = sys.argv[1:]
@@ -96,6 +106,17 @@ with app.app_context():
                             "foundations").user
     cohort = create_cohort(f"Walk {width}", "foundations", "default", date.today(), None)
     certificate = make_certificate(trainee.id, "Walker Wide")
+    # The walk's own supervisor, with one entry waiting, so the queue shows a review form.
+    supervisor = invite_person(f"walk-supervisor-{width}@example.org", Role.SUPERVISOR, None,
+                               "Sam Supervise").user
+    accept_invitation(supervisor, "Sam Supervise", password)
+    assign_supervisor(trainee, supervisor, None)
+    data = EntryData(practice_date=date.today() - timedelta(days=1), minutes=45,
+                     activity="one-to-one", setting="in-person",
+                     competencies=["active-listening"],
+                     reflection="I slowed down and let the silence do some of the work.")
+    submit_entry(create_entry(trainee, get_catalog().program("foundations"), data), trainee,
+                 confirmed=True)
     now = utcnow()
     change, reset = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     db.session.add(EmailChangeRequest(
@@ -137,7 +158,8 @@ def _seed(live_server: LiveServer, width: int) -> dict[str, object]:
     values = json.loads(result.stdout.strip().splitlines()[-1])
     values["trainee"] = live_server.sql("SELECT id FROM \"user\" WHERE role = 'trainee' "
                                         "ORDER BY id LIMIT 1")
-    values["walker_login"] = (email, PASSWORD)
+    values["trainee_login"] = (email, PASSWORD)
+    values["supervisor_login"] = (f"walk-supervisor-{width}@example.org", PASSWORD)
     values["width"] = width
     return values
 
@@ -161,6 +183,11 @@ def _extra_checks(web: AccessiblePage, helps: set[tuple[str, bool]]) -> None:
     helps.add((" ".join(help_place[0].split()), help_place[1]))
     assert web.page.evaluate(SMALL_TARGETS) == [], where
     assert web.page.evaluate(FOCUS_HIDDEN) == [], where
+    # What a closed <details> holds is drawn only once opened: open them all and look again.
+    if web.page.evaluate(OPEN_DETAILS):
+        web.check()
+        assert web.page.evaluate(SMALL_TARGETS) == [], f"{where} with its details open"
+        assert web.page.evaluate(FOCUS_HIDDEN) == [], f"{where} with its details open"
 
 
 def _visit(web: AccessiblePage, path: str, helps: set[tuple[str, bool]],
@@ -204,13 +231,10 @@ def _step(web: AccessiblePage, step: str, seed: dict[str, object],
         page.get_by_label("In person").check()
         page.get_by_role("button", name="Save as draft").click()
         web.check()
-        seed["entry"] = web.page.evaluate("""() => {
-          const link = document.querySelector('a[href*="/practice/entries/"]');
-          return link ? link.getAttribute('href').split('/')[3] : null;
-        }""") or seed.get("entry")
-        assert seed.get("entry"), page.url
-        response = web.goto(f"/practice/entries/{seed['entry']}")
-        assert response is not None and response.status == 200, page.url
+        found = re.fullmatch(r"/practice/entries/(\d+)", urlsplit(page.url).path)
+        assert found, f"saving a draft went to {page.url}"
+        seed["entry"] = found.group(1)
+        expect(page.get_by_text("Saved as a draft.")).to_be_visible()
     elif step == "@wallet":
         web.goto("/certificates")
         page.get_by_role("button", name="Add to a wallet app").first.click()
@@ -247,7 +271,7 @@ def _step(web: AccessiblePage, step: str, seed: dict[str, object],
         expect(page.locator(".recovery-codes code")).to_have_count(10)
         _extra_checks(web, helps)
         web.sign_out()
-        email, password = seed["walker_login"]  # type: ignore[misc]
+        email, password = seed["trainee_login"]  # type: ignore[misc]
         web.sign_in(email, password)
         assert urlsplit(page.url).path == "/sign-in/code", page.url
         _extra_checks(web, helps)
@@ -272,7 +296,7 @@ def test_every_page_at_both_widths(sized, live_server):
     problems: list[str] = []
     for role in ROLES:
         if role != "anonymous":
-            sized.sign_in(*(seed["walker_login"] if role == "trainee"
+            sized.sign_in(*(seed[f"{role}_login"] if role != "admin"
                             else live_server.logins[role]))
         for rule, (who, target) in WALK.items():
             if who != role:
