@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Response, sync_playwright
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -180,10 +180,11 @@ class AccessiblePage:
         if "Content Security Policy" in text:
             self.csp_errors.append(text)
 
-    def goto(self, path: str) -> None:
-        """Open a page and check it."""
-        self.page.goto(self.base_url + path)
+    def goto(self, path: str) -> Response | None:
+        """Open a page, check it, and return the server's answer."""
+        response = self.page.goto(self.base_url + path)
         self.check()
+        return response
 
     def check(self) -> None:
         """Fail on a WCAG 2.2 AA violation, a serious best-practice one, or sideways scrolling."""
