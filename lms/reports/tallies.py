@@ -1,0 +1,79 @@
+"""Keep the weekly approved-minutes tally per cohort equal to the weekly hours reference query.
+
+Called by lms.reports.summary for the trainees whose records changed, in the same transaction:
+each trainee's share (their rows of the reference query, per cohort they belong to) is read
+again, and the cohort tally moves by the difference, so a trainee who changes cohort takes
+their minutes with them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Table, bindparam, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from lms.cohorts.services import membership_rows
+from lms.practice import figures as practice_figures
+from lms.reports.models import WeeklyMinutes, WeeklyMinutesShare
+
+SHARES: Table = WeeklyMinutesShare.__table__  # type: ignore[assignment]
+TALLY: Table = WeeklyMinutes.__table__  # type: ignore[assignment]
+KEY = ("cohort_id", "program_slug", "week", "activity")
+#: Every week: the tally does not depend on the day, the report picks its weeks when read.
+SINCE = date(1900, 1, 1)
+
+
+def share_rows(restricted: bool) -> Any:
+    """Return the reference rows (trainee, cohort, program, week, activity, minutes)."""
+    rows = practice_figures.weekly_minute_rows(SINCE).subquery("weekly")
+    member = membership_rows().subquery("member")
+    query = (select(rows.c.trainee_id, member.c.cohort_id, rows.c.program_slug, rows.c.week,
+                    rows.c.activity, rows.c.minutes)
+             .join(member, member.c.user_id == rows.c.trainee_id))
+    if restricted:
+        query = query.where(rows.c.trainee_id.in_(bindparam("user_ids", expanding=True)))
+    return query
+
+
+def _sums(connection: Connection, user_ids: list[int]) -> dict[tuple[Any, ...], int]:
+    query = (select(*(SHARES.c[name] for name in KEY), func.sum(SHARES.c.minutes))
+             .where(SHARES.c.trainee_id.in_(user_ids)).group_by(*(SHARES.c[name] for name in KEY)))
+    return {tuple(row[:-1]): int(row[-1]) for row in connection.execute(query)}
+
+
+def _add_to_tally(connection: Connection) -> Any:
+    """Return an INSERT that adds each given minutes to its tally row, creating it if new."""
+    statement: Any = (postgresql.insert(TALLY) if connection.dialect.name == "postgresql"
+                      else sqlite.insert(TALLY))
+    return statement.on_conflict_do_update(
+        index_elements=[TALLY.c[name] for name in KEY],
+        set_={"minutes": TALLY.c.minutes + statement.excluded.minutes})
+
+
+def refresh(connection: Connection, user_ids: list[int]) -> None:
+    """Rewrite these trainees' shares and move the cohort tallies by the difference."""
+    before = _sums(connection, user_ids)
+    connection.execute(delete(SHARES).where(SHARES.c.trainee_id.in_(user_ids)))
+    connection.execute(insert(SHARES).from_select(
+        ["trainee_id", *KEY, "minutes"], share_rows(restricted=True)), {"user_ids": user_ids})
+    after = _sums(connection, user_ids)
+    moves = [dict(zip(KEY, key, strict=True), minutes=after.get(key, 0) - before.get(key, 0))
+             for key in sorted(set(before) | set(after), key=repr)]
+    moves = [move for move in moves if move["minutes"]]
+    if moves:
+        connection.execute(_add_to_tally(connection), moves)
+
+
+def rebuild_on(connection: Connection) -> None:
+    """Rewrite every share and the whole tally from the reference rows."""
+    connection.execute(delete(SHARES))
+    connection.execute(delete(TALLY))
+    connection.execute(insert(SHARES).from_select(["trainee_id", *KEY, "minutes"],
+                                                  share_rows(restricted=False)))
+    connection.execute(insert(TALLY).from_select(
+        [*KEY, "minutes"],
+        select(*(SHARES.c[name] for name in KEY), func.sum(SHARES.c.minutes))
+        .group_by(*(SHARES.c[name] for name in KEY))))
