@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select
+from sqlalchemy import Table, bindparam, delete, func, insert, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -38,12 +38,6 @@ def share_rows(restricted: bool) -> Any:
     return query
 
 
-def _sums(connection: Connection, user_ids: list[int]) -> dict[tuple[Any, ...], int]:
-    query = (select(*(SHARES.c[name] for name in KEY), func.sum(SHARES.c.minutes))
-             .where(SHARES.c.trainee_id.in_(user_ids)).group_by(*(SHARES.c[name] for name in KEY)))
-    return {tuple(row[:-1]): int(row[-1]) for row in connection.execute(query)}
-
-
 def _add_to_tally(connection: Connection) -> Any:
     """Return an INSERT that adds each given minutes to its tally row, creating it if new."""
     statement: Any = (postgresql.insert(TALLY) if connection.dialect.name == "postgresql"
@@ -54,17 +48,31 @@ def _add_to_tally(connection: Connection) -> Any:
 
 
 def refresh(connection: Connection, user_ids: list[int]) -> None:
-    """Rewrite these trainees' shares and move the cohort tallies by the difference."""
-    before = _sums(connection, user_ids)
+    """Rewrite these trainees' shares and move the cohort tallies by the difference.
+
+    One SELECT reads the stored shares and the reference rows together (bulk imports refresh
+    thousands of trainees in batches, and each batch's statements count), then the shares are
+    replaced and the differences upserted, each only when there is something to write.
+    """
+    columns = ["trainee_id", *KEY, "minutes"]
+    stored = select(*(SHARES.c[name] for name in columns), literal(0).label("fresh")).where(
+        SHARES.c.trainee_id.in_(bindparam("user_ids", expanding=True)))
+    fresh = share_rows(restricted=True).add_columns(literal(1).label("fresh"))
+    moves: dict[tuple[Any, ...], int] = {}
+    shares = []
+    for row in connection.execute(union_all(stored, fresh), {"user_ids": user_ids}):
+        key = tuple(row[1:5])
+        sign = 1 if row.fresh else -1
+        moves[key] = moves.get(key, 0) + sign * int(row.minutes)
+        if row.fresh:
+            shares.append(dict(zip(columns, row[:6], strict=True)))
     connection.execute(delete(SHARES).where(SHARES.c.trainee_id.in_(user_ids)))
-    connection.execute(insert(SHARES).from_select(
-        ["trainee_id", *KEY, "minutes"], share_rows(restricted=True)), {"user_ids": user_ids})
-    after = _sums(connection, user_ids)
-    moves = [dict(zip(KEY, key, strict=True), minutes=after.get(key, 0) - before.get(key, 0))
-             for key in sorted(set(before) | set(after), key=repr)]
-    moves = [move for move in moves if move["minutes"]]
-    if moves:
-        connection.execute(_add_to_tally(connection), moves)
+    if shares:
+        connection.execute(insert(SHARES), shares)
+    changed = [dict(zip(KEY, key, strict=True), minutes=minutes)
+               for key, minutes in moves.items() if minutes]
+    if changed:
+        connection.execute(_add_to_tally(connection), changed)
 
 
 def rebuild_on(connection: Connection) -> None:
