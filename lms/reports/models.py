@@ -74,3 +74,35 @@ class StageCount(Model):
 
     base_stage: Mapped[str] = mapped_column(String(16), primary_key=True)
     trainees: Mapped[int]
+
+
+class WeeklyMinutesShare(Model):
+    """One trainee's approved minutes in one cohort, program, week and activity, as last counted.
+
+    lms.reports.tallies keeps it so that a trainee's share can be taken out of the cohort
+    tally exactly when their entries or their cohort change.
+    """
+
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(primary_key=True)
+    program_slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    activity: Mapped[str] = mapped_column(String(64), primary_key=True)
+    minutes: Mapped[int]
+
+
+class WeeklyMinutes(Model):
+    """Approved minutes per cohort, program, week and activity: the sum of the trainees' shares.
+
+    The weekly hours report reads twelve weeks of these few rows instead of every entry.
+    A row whose trainees all left stays with zero minutes and is never shown.
+    """
+
+    __table_args__ = (Index("ix_weekly_minutes_week", "week", "cohort_id"),)
+
+    cohort_id: Mapped[int] = mapped_column(primary_key=True)
+    program_slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    activity: Mapped[str] = mapped_column(String(64), primary_key=True)
+    minutes: Mapped[int]

@@ -24,13 +24,13 @@ from lms.auth.models import User
 from lms.catalog.content import Catalog, Program, Question, display_path
 from lms.catalog.services import get_catalog
 from lms.certification.figures import issued_since
-from lms.cohorts.services import membership_rows
+from lms.cohorts.services import Cohort, membership_rows
 from lms.extensions import db
 from lms.learning.figures import first_attempt_answer_counts
 from lms.practice import figures as practice_figures
 from lms.practice.figures import Turnaround, WaitingLoad
-from lms.reports import summary
-from lms.reports.models import StageCount, SupervisorQueue, TraineeSummary
+from lms.reports import summary, tallies
+from lms.reports.models import StageCount, SupervisorQueue, TraineeSummary, WeeklyMinutes
 from lms.reports.stages import EXPIRY_WINDOW_DAYS, QUIET_DAYS, STAGE_LABELS, Scope, Stage, stage_at
 from lms.sqltime import aware_utc, days_between, rank_at
 
@@ -59,6 +59,7 @@ __all__ = [
     "trainee_list",
     "turnaround",
     "weekly_hours",
+    "weekly_hours_reference",
 ]
 
 
@@ -75,10 +76,13 @@ def rebuild_summaries(connection: Connection | None = None, which: str = "both")
     """Rewrite every trainee summary and supervisor queue row; return how many trainee rows.
 
     Run after a program's requirements change (new content). Each migration's backfill passes
-    its own connection and which table it made ("trainees" or "queues").
+    its own connection and which table it made ("trainees", "queues" or "tallies").
     """
     if connection is None:
         return summary.rebuild(db.session())
+    if which == "tallies":
+        tallies.rebuild_on(connection)
+        return 0
     if which == "queues":
         summary.rebuild_queues_on(connection)
         summary.recount_on(connection)
@@ -276,6 +280,27 @@ class WeekHours:
 
 def weekly_hours(scope: Scope, today: date, weeks: int = 12) -> list[WeekHours]:
     """Return approved practice minutes by cohort, week and activity type, oldest week first."""
+    first = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
+    summary.settle()
+    tally = WeeklyMinutes
+    minutes = func.sum(tally.minutes)
+    # Cohort names are unique, so grouping by name is grouping by cohort, as the reference does.
+    query = (select(Cohort.name, tally.week, tally.activity, minutes)
+             .join(Cohort, Cohort.id == tally.cohort_id)
+             .where(tally.week >= first, tally.minutes != 0)
+             .group_by(Cohort.name, tally.week, tally.activity)
+             .order_by(tally.week, Cohort.name, tally.activity))
+    if scope.cohort_id is not None:
+        query = query.where(tally.cohort_id == scope.cohort_id)
+    if scope.program_slug is not None:
+        query = query.where(tally.program_slug == scope.program_slug)
+    return [WeekHours(str(name), day if isinstance(day, date) else date.fromisoformat(day),
+                      str(activity), int(total or 0))
+            for name, day, activity, total in db.session.execute(query)]
+
+
+def weekly_hours_reference(scope: Scope, today: date, weeks: int = 12) -> list[WeekHours]:
+    """Return the weekly hours from the entries themselves: the definition the tally keeps."""
     first = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
     rows = practice_figures.weekly_minute_rows(first).subquery("weekly")
     member = membership_rows().subquery("member")

@@ -39,6 +39,7 @@ from lms.cohorts.services import membership_rows
 from lms.extensions import db
 from lms.learning import figures as learning_figures
 from lms.practice import figures as practice_figures
+from lms.reports import tallies
 from lms.reports.models import StageCount, SupervisorQueue, TraineeSummary
 from lms.reports.stages import Scope, Stage, row_params, rows_of, trainee_rows
 
@@ -181,6 +182,8 @@ def settle(session: Session | None = None) -> None:
     for start in range(0, len(ids), BATCH):
         batch = ids[start:start + BATCH]
         refresh(session, batch)
+        if _has_tallies(connection):
+            tallies.refresh(connection, batch)
         # A trainee's entries count in each of their supervisors' queues.
         supervisors.update(connection.execute(
             select(SupervisorAssignment.supervisor_id)
@@ -191,6 +194,7 @@ def settle(session: Session | None = None) -> None:
 
 
 _READY: WeakSet[Engine] = WeakSet()
+_TALLIES_READY: WeakSet[Engine] = WeakSet()
 
 
 def _has_tables(connection: Connection) -> bool:
@@ -203,6 +207,15 @@ def _has_tables(connection: Connection) -> bool:
         if not inspect(connection).has_table(COUNTS.name):
             return False
         _READY.add(connection.engine)
+    return True
+
+
+def _has_tallies(connection: Connection) -> bool:
+    """Return whether the database has the weekly minutes tally yet (its own migration)."""
+    if connection.engine not in _TALLIES_READY:
+        if not inspect(connection).has_table(tallies.TALLY.name):
+            return False
+        _TALLIES_READY.add(connection.engine)
     return True
 
 
@@ -260,6 +273,8 @@ def rebuild_on(connection: Connection) -> int:
     rebuild_queues_on(connection)
     count = rebuild_trainees_on(connection)
     recount_on(connection)
+    if _has_tallies(connection):
+        tallies.rebuild_on(connection)
     return count
 
 
