@@ -8,54 +8,14 @@
 // it reached and every request the guard refused. Only `origin` is reachable, over TLS.
 import {createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, createHash, sign}
   from 'node:crypto';
-import net from 'node:net';
+import {installGuard} from './guard.mjs';
 
 console.log = (...args) => console.error(...args);
 
 const input = JSON.parse(await readStdin());
 const origin = new URL(input.origin);
-const requested = [];
-const refused = [];
-
-const realFetch = globalThis.fetch;
-globalThis.fetch = async (resource, options) => {
-  const url = new URL(typeof resource === 'string' || resource instanceof URL ?
-    resource : resource.url);
-  if(url.origin !== origin.origin) {
-    refused.push(url.href);
-    throw new Error(`refused: ${url.href} is not Lantern under test`);
-  }
-  requested.push(`${options?.method ?? 'GET'} ${url.href}`);
-  return realFetch(resource, options);
-};
-const realConnect = net.Socket.prototype.connect;
-net.Socket.prototype.connect = function connect(...args) {
-  // net.connect() and http's agents pass their normalised arguments as one array.
-  const first = Array.isArray(args[0]) ? args[0][0] : args[0];
-  const options = typeof first === 'object' && first !== null ? first : {};
-  const host = options.host ?? (typeof args[1] === 'string' ? args[1] : undefined);
-  if(options.path === undefined && host !== undefined && host !== '127.0.0.1') {
-    refused.push(`socket:${host}`);
-    throw new Error(`refused: a socket to ${host}`);
-  }
-  return realConnect.apply(this, args);
-};
-
-// The guard proves itself first: a fetch elsewhere and a socket to another address (TEST-NET,
-// so nothing real is reached even if the guard were broken) must both be refused.
-const guardCheck = {};
-try {
-  await globalThis.fetch('https://example.org/');
-  guardCheck.fetch = 'reached';
-} catch {
-  guardCheck.fetch = 'refused';
-}
-try {
-  net.connect({host: '203.0.113.1', port: 443}).destroy();
-  guardCheck.socket = 'reached';
-} catch {
-  guardCheck.socket = 'refused';
-}
+const {requested, refused, guardCheck} = await installGuard(origin,
+  (url, options) => `${options?.method ?? 'GET'} ${url.href}`);
 
 // Imported after the guards so that no library captures the unguarded functions first.
 const {Openid4vciClient} = await import('@openid4vc/openid4vci');
