@@ -161,8 +161,9 @@ def pdf_median(runs: int) -> dict[str, Any]:
 def main_run(args: argparse.Namespace, work: Path, results: dict[str, Any]) -> Database:
     """Seed the small database, load every target and the bare app, and print the table."""
     database = Database(work / "small")
-    print(f"Seeding {args.trainees} trainees ...", flush=True)
-    database.create(args.trainees, practice=0)
+    print(f"Seeding {args.trainees} trainees and {args.small_practice} practice entries ...",
+          flush=True)
+    database.create(args.trainees, practice=args.small_practice)
     seed = database.seed
     results["seed_small"] = {key: seed[key] for key in ("seconds", "counts", "notes", "size_mb")}
     paths = {t.name: resolve(t, seed) for t in TARGETS}
@@ -320,6 +321,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--trainees", type=int, default=100)
+    parser.add_argument("--small-practice", type=int, default=3_000,
+                        help="practice entries in the main database: the supervisor queue "
+                             "then shows full pages, as a working supervisor's does")
     parser.add_argument("--scale-trainees", type=int, default=100_000)
     parser.add_argument("--scale-connections", type=int, default=1,
                         help="connections for the --scale latency comparison (1: no queueing)")

@@ -45,6 +45,19 @@ ADMIN_EMAIL = "bench-admin@example.org"
 COHORTS = 20
 TRAINEES_PER_SUPERVISOR = 25
 CHUNK = 20_000
+#: Reflections of the length trainees write (a few sentences, some Markdown), numbered so that
+#: every entry's text differs, as real ones do: the queue renders each as an excerpt.
+REFLECTIONS = (
+    "Someone at the drop-in wanted to talk about going back to work. I used **open questions** "
+    "and let the silences be, and reflected back the worry about being judged. Next time I want "
+    "to summarise earlier instead of waiting for the end.",
+    "A phone call with a person who felt let down by services. I noticed I wanted to fix "
+    "things, so I slowed down and asked what would help *today*. We agreed a small next step. "
+    "I talked it through with my supervisor afterwards and named my own reaction.",
+    "Co-facilitated the Tuesday group. Two people spoke over each other; I named it gently and "
+    "used the group agreement. I shared one short piece of my own story when it served the "
+    "group, then handed back.\n\n- What went well: pacing\n- To practise: closing the round",
+)
 
 
 def bulk(table: Table, rows: Iterable[dict[str, Any]]) -> int:
@@ -212,7 +225,8 @@ def seed_practice(program: Program, trainee_ids: list[int], supervisor_of: Calla
                    "practice_date": date.today() - timedelta(days=number % 365),
                    "minutes": 30 + (number % 7) * 15,
                    "activity": activities[number % len(activities)], "setting": "in-person",
-                   "competencies": competencies, "reflection": "Practised open questions.",
+                   "competencies": competencies,
+                   "reflection": f"{REFLECTIONS[number % len(REFLECTIONS)]} ({number})",
                    "state": state, "submissions": 1 if sent else 0,
                    "submitted_at": submitted_at(number) if sent else None,
                    "approved_at": submitted_at(number) + timedelta(hours=1 + number % 72)

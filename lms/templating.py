@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
 
-from flask import Flask
+from flask import Flask, request, url_for
 from markupsafe import Markup
 
 from lms.certification.codes import format_code
@@ -13,13 +16,20 @@ from lms.practice import labels
 from lms.timezones import format_datetime, format_time, local_date
 from lms.wording import opens_again
 
+LAYOUT_URLS_KEPT = 256
+
 
 def format_date(value: date | datetime | None) -> str:
     """Format a date the same way everywhere, e.g. 3 March 2026 (moments in the viewer's zone)."""
     if value is None:
         return ""
-    value = local_date(value)
-    return f"{value.day} {value:%B %Y}"
+    return _format_day(local_date(value))
+
+
+@lru_cache(maxsize=1024)
+def _format_day(day: date) -> str:
+    # strftime's %B is the slow part, and a page of entries formats the same few days.
+    return f"{day.day} {day:%B %Y}"
 
 
 def format_duration(minutes: int | None) -> str:
@@ -46,9 +56,36 @@ def user_markdown(text: str | None) -> Markup:
     return Markup(render_user_markdown(text or ""))
 
 
+@lru_cache(maxsize=2048)
+def plain_text(text: str | None) -> str:
+    """Return a person's Markdown as plain text for an excerpt (pure, so kept per process)."""
+    return user_markdown(text).striptags()
+
+
 def percent(part: int, whole: int) -> int:
     """Return part of whole as a whole percentage, capped at 100."""
     return 100 if whole <= 0 else min(100, round(100 * part / whole))
+
+
+def layout_urls(app: Flask) -> Callable[..., str]:
+    """Return a url_for for the layout's links that remembers each URL per mount point.
+
+    The layout links to the same dozen pages on every request, and url_for costs about 5 µs
+    each. Debug mode remembers nothing, so edited static files get their new hash at once.
+    """
+    known: dict[tuple[str, str, tuple[tuple[str, Any], ...]], str] = {}
+
+    def layout_url(endpoint: str, **values: Any) -> str:
+        key = (request.script_root, endpoint, tuple(sorted(values.items())))
+        url = known.get(key)
+        if url is None:
+            url = url_for(endpoint, **values)
+            # A proxy may pass any prefix: only a few mount points are ever remembered.
+            if not app.debug and len(known) < LAYOUT_URLS_KEPT:
+                known[key] = url
+        return url
+
+    return layout_url
 
 
 def init_templating(app: Flask) -> None:
@@ -63,6 +100,7 @@ def init_templating(app: Flask) -> None:
         "capitalize_first": capitalize_first,
         "certificate_code": format_code,
         "user_markdown": user_markdown,
+        "plain_text": plain_text,
         # Comments and notes people typed: shown without characters that reorder the page.
         "user_text": without_bidi_controls,
         "topic_label": labels.topic_label,
@@ -73,6 +111,7 @@ def init_templating(app: Flask) -> None:
         "entry_labels": labels.entry_labels,
         "competency_names": labels.competency_names,
         "modality_label": labels.modality_label,
+        "layout_url": layout_urls(app),
     })
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -90,17 +90,20 @@ def programs_of(user: User) -> list[Program]:
     return [program for program, _ in enrolments_of(user)]
 
 
+# Built once: the review queue and the trainee lists ask on every request.
+_ENROLMENTS_OF = (select(Enrollment.user_id, Enrollment.program_slug)
+                  .where(Enrollment.user_id.in_(bindparam("user_ids", expanding=True)))
+                  .order_by(Enrollment.enrolled_at, Enrollment.id))
+
+
 def programs_by_trainee(trainee_ids: Iterable[int]) -> dict[int, Program]:
     """Return each trainee's first program that still exists, in one query."""
     ids = list(trainee_ids)
     if not ids:
         return {}
     catalog = get_catalog()
-    query = (select(Enrollment.user_id, Enrollment.program_slug)
-             .where(Enrollment.user_id.in_(ids))
-             .order_by(Enrollment.enrolled_at, Enrollment.id))
     result: dict[int, Program] = {}
-    for user_id, slug in db.session.execute(query):
+    for user_id, slug in db.session.execute(_ENROLMENTS_OF, {"user_ids": ids}):
         if user_id not in result and slug in catalog.programs:
             result[user_id] = catalog.program(slug)
     return result

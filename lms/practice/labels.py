@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol
 
 from lms.catalog.content import Program
 from lms.catalog.services import get_catalog
@@ -11,6 +14,19 @@ from lms.practice.models import EntryState, PracticeEntry
 
 STATE_LABELS = {EntryState.DRAFT: "Draft", EntryState.SUBMITTED: "Waiting for review",
                 EntryState.RETURNED: "Returned to you", EntryState.APPROVED: "Approved"}
+
+
+class LabelledEntry(Protocol):
+    """What labelling needs of an entry: a stored one or a row of the review queue."""
+
+    @property
+    def program_slug(self) -> str: ...
+    @property
+    def activity(self) -> str: ...
+    @property
+    def setting(self) -> str: ...
+    @property
+    def competencies(self) -> Sequence[str]: ...
 
 
 def state_label(entry: PracticeEntry) -> str:
@@ -25,19 +41,34 @@ def program_or_none(slug: str) -> Program | None:
     return get_catalog().programs.get(slug)
 
 
-def entry_labels(entry: PracticeEntry) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Words:
+    """One program's practice labels by key."""
+
+    activities: dict[str, profile.ActivityType]
+    settings: dict[str, str]
+    competencies: dict[str, str]
+
+
+# Programs are immutable and loaded once; queue and log pages label many entries per request.
+@lru_cache(maxsize=64)
+def _words(program: Program) -> _Words:
+    return _Words({activity.key: activity for activity in profile.activity_types(program)},
+                  dict(profile.settings(program)), dict(profile.competencies(program)))
+
+
+def entry_labels(entry: LabelledEntry) -> dict[str, Any]:
     """Return an entry's activity, setting and competencies in words from its program."""
     program = program_or_none(entry.program_slug)
     if program is None:
         return {"activity": entry.activity, "counts": False, "setting": entry.setting,
                 "competencies": list(entry.competencies)}
-    activity = next((a for a in profile.activity_types(program) if a.key == entry.activity),
-                    None)
-    names = dict(profile.competencies(program))
+    words = _words(program)
+    activity = words.activities.get(entry.activity)
     return {"activity": activity.label if activity else entry.activity,
             "counts": bool(activity and activity.counts),
-            "setting": profile.label_of(profile.settings(program), entry.setting),
-            "competencies": [names.get(key, key) for key in entry.competencies]}
+            "setting": words.settings.get(entry.setting, entry.setting),
+            "competencies": [words.competencies.get(key, key) for key in entry.competencies]}
 
 
 def competency_names(program: Program | None) -> dict[str, str]:

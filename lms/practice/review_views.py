@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
-from lms.auth.models import Role, SupervisorAssignment
+from lms.auth.models import Role
 from lms.auth.roles import role_required
 from lms.extensions import db
 from lms.ids import parse_id, requested_page
-from lms.practice import totals
 from lms.practice.common import (
     TAKEN_BACK,
     conflict,
@@ -24,7 +18,8 @@ from lms.practice.common import (
 )
 from lms.practice.forms import ActionForm, ApproveForm, ReturnForm
 from lms.practice.labels import program_or_none
-from lms.practice.models import Decision, EntryState, PracticeDecision, PracticeEntry
+from lms.practice.models import Decision, EntryState
+from lms.practice.queue import QueuePage, running_totals
 from lms.practice.services import (
     AlreadyDecided,
     NotAssigned,
@@ -38,50 +33,14 @@ from lms.practice.views import bp
 PAGE_SIZE = 15
 
 
-def queue_query(supervisor_id: int) -> Select[PracticeEntry]:
-    """Return the select for submitted entries of the supervisor's trainees, oldest first."""
-    return (select(PracticeEntry)
-            .join(SupervisorAssignment,
-                  (SupervisorAssignment.trainee_id == PracticeEntry.trainee_id)
-                  & (SupervisorAssignment.supervisor_id == supervisor_id))
-            .where(PracticeEntry.state == EntryState.SUBMITTED)
-            .options(joinedload(PracticeEntry.trainee),
-                     selectinload(PracticeEntry.decisions)
-                     .joinedload(PracticeDecision.supervisor))
-            .order_by(PracticeEntry.submitted_at, PracticeEntry.id))
-
-
-class WindowPagination(SelectPagination):
-    """Flask-SQLAlchemy's pagination, reading the page and the total in one statement.
-
-    `count(*) OVER ()` is worked out before LIMIT and OFFSET, so every row of the page carries
-    the total. A page past the end has no rows to carry it: only then is it counted apart.
-    """
-
-    _window_total: int | None = None
-
-    def _query_items(self) -> list[Any]:
-        statement = (self._query_args["select"].add_columns(func.count().over().label("total"))
-                     .limit(self.per_page).offset(self._query_offset))
-        rows = self._query_args["session"].execute(statement).unique().all()
-        if rows:
-            self._window_total = int(rows[0].total)
-        return [row[0] for row in rows]
-
-    def _query_count(self) -> int:
-        if self._window_total is not None:
-            return self._window_total
-        return 0 if self.page == 1 else super()._query_count()
-
-
 @bp.get("/supervision/queue")
 @role_required(Role.SUPERVISOR)
 def queue() -> str:
     """Show submitted entries from assigned trainees, oldest first, with running totals."""
-    page = WindowPagination(select=queue_query(current_user.id), session=db.session,
-                            page=requested_page(), per_page=PAGE_SIZE, error_out=False)
+    page = QueuePage(supervisor_id=current_user.id, page=requested_page(), per_page=PAGE_SIZE,
+                     error_out=False)
     return render_template("practice/queue.html", page=page,
-                           running=totals.running_totals(page.items), action_form=ActionForm())
+                           running=running_totals(page.items), action_form=ActionForm())
 
 
 def _submission(value: str | None) -> int | None:

@@ -339,32 +339,3 @@ def weekly_hours(trainee_ids: Iterable[int], today: date, weeks: int = 12
         if activity in counting[slug] and week in totals:
             totals[week] += minutes
     return list(totals.items())
-
-
-@dataclass(frozen=True)
-class Running:
-    """Where a trainee would stand if the supervisor approved up to and including this entry."""
-
-    approved: int
-    with_queue: int
-    required: int
-    counts: bool
-
-
-def running_totals(entries: list[PracticeEntry]) -> dict[int, Running]:
-    """Return, per entry, the trainee's approved total and the total with the queue so far."""
-    catalog = get_catalog()
-    progress = progress_for({entry.trainee_id for entry in entries})
-    so_far: dict[int, int] = {}
-    result: dict[int, Running] = {}
-    for entry in entries:
-        trainee_progress = progress.get(entry.trainee_id)
-        program = catalog.programs.get(entry.program_slug)
-        counts = bool(program and entry.activity in profile.counting_activities(program))
-        approved = trainee_progress.counted_minutes if trainee_progress else 0
-        so_far[entry.trainee_id] = so_far.get(entry.trainee_id, approved) + (
-            entry.minutes if counts else 0)
-        result[entry.id] = Running(approved, so_far[entry.trainee_id],
-                                   trainee_progress.required_minutes if trainee_progress else 0,
-                                   counts)
-    return result
