@@ -43,6 +43,7 @@ decisions_i_made.json        approvals and returns you made as a supervisor, wit
 observations_i_recorded.json competencies you recorded as a supervisor
 sessions_i_led.json          supervision sessions you recorded as a supervisor
 certificates.json            your certificates; certificates/ holds each PDF and signed credential
+wallet_copies.json           copies of your certificates that wallet apps collected, as signed
 audit_events.json            entries in the audit log about you
 """
 

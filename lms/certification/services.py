@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import undefer
 
 from lms.auth.models import User
 from lms.catalog.content import Program
@@ -17,7 +18,7 @@ from lms.certification import signing
 from lms.certification.codes import InvalidCode, format_code, parse_code
 from lms.certification.eligibility import Eligibility, Records, counted_minutes, evaluate
 from lms.certification.figures import ActiveCertificate
-from lms.certification.models import Certificate, CertificateStatus
+from lms.certification.models import Certificate, CertificateStatus, WalletCopy
 from lms.certification.sharing import ProfileEntry
 from lms.cohorts.services import profile_slug_for as cohort_profile
 from lms.extensions import db
@@ -232,10 +233,14 @@ CERTIFICATE_FILES = frozenset({"pdf", "credential_json"})
 
 
 def personal_data(user_id: int) -> dict[str, RecordSource]:
-    """Return the person's certificates (without their files), for their data download."""
+    """Return the person's certificates (without their files) and wallet copies, for download."""
+    copies = (select(WalletCopy).join(Certificate, Certificate.id == WalletCopy.certificate_id)
+              .where(Certificate.user_id == user_id).options(undefer(WalletCopy.credential_json))
+              .order_by(WalletCopy.id))
     return {"certificates.json": exported(select(Certificate)
                                           .where(Certificate.user_id == user_id)
-                                          .order_by(Certificate.id), CERTIFICATE_FILES)}
+                                          .order_by(Certificate.id), CERTIFICATE_FILES),
+            "wallet_copies.json": exported(copies)}
 
 
 def certificate_files(user_id: int) -> list[tuple[str, Callable[[], bytes]]]:

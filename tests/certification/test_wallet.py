@@ -6,10 +6,12 @@ independent client from npm over TLS.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
 import warnings
+import zipfile
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -317,3 +319,18 @@ def test_a_certificate_revoked_during_collection_is_not_issued_nor_offered_again
                        data={"csrf_token": csrf_token(client, "/certificates")},
                        follow_redirects=True)
     assert "Only a current certificate can go into a wallet." in page.get_data(as_text=True)
+
+
+def test_the_holders_data_download_holds_their_wallet_copies(client, app, holder):
+    code, tx_code, _html = holder()
+    access = token_for(client, code, tx_code).get_json()["access_token"]
+    credential = ask(client, access, proof(OKPKey.generate_key("Ed25519"), fresh_nonce(client))
+                     ).get_json()["credentials"][0]["credential"]
+    token = csrf_token(client, "/account")
+    response = client.post("/account/data", data={"csrf_token": token})
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    [copy] = json.loads(archive.read("wallet_copies.json"))
+    assert json.loads(copy["credential_json"]) == credential
+    assert copy["holder_did"] == credential["credentialSubject"]["id"]
+    assert "wallet_copies.json " in archive.read("README.txt").decode()
