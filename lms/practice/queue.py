@@ -8,7 +8,6 @@ reads them.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,23 +15,26 @@ from functools import cache
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select, tuple_
 from sqlalchemy.orm import aliased
 
 from lms.auth.models import SupervisorAssignment, User
 from lms.catalog.services import get_catalog
 from lms.extensions import db
-from lms.learning.services import programs_by_trainee
+from lms.learning.services import first_program_slug
 from lms.practice import profile
 from lms.practice.models import EntryState, PracticeDecision, PracticeEntry
-from lms.practice.totals import counted_minutes
 
 NOT_JOINED = "(not joined yet)"  # as User.name shows someone without a display name
 
 
 @dataclass(frozen=True, slots=True)
 class QueueItem:
-    """One waiting entry as the queue shows it, with the last comment a supervisor left."""
+    """One waiting entry as the queue shows it, with the last comment a supervisor left.
+
+    Frozen and hashable: everything the page shows of the entry is in it, so it can key the
+    rendered article (see review_views.queue_article).
+    """
 
     id: int
     trainee_id: int
@@ -42,14 +44,18 @@ class QueueItem:
     minutes: int
     activity: str
     setting: str
-    competencies: list[str]
+    competencies: tuple[str, ...]
     reflection: str
     submissions: int
     submitted_at: datetime
     identifiers_confirmed_at: datetime | None
-    identifiers_confirmed_kinds: list[str] | None
+    identifiers_confirmed_kinds: tuple[str, ...] | None
     last_comment: str | None
     last_commenter: str | None
+    #: The trainee's first program (as their progress counts it) and their counted approved
+    #: minutes in it; None when they have no program the content still has.
+    first_program: str | None
+    approved_minutes: int
 
     @property
     def is_resubmission(self) -> bool:
@@ -57,10 +63,24 @@ class QueueItem:
         return self.submissions > 1
 
 
+def _trainees_of_supervisor() -> Select[int]:
+    # An IN over the supervisor's assignments lets the planner start from them and read each
+    # trainee's waiting entries by index, instead of every waiting entry in the program.
+    return select(SupervisorAssignment.trainee_id).where(
+        SupervisorAssignment.supervisor_id == bindparam("supervisor_id"))
+
+
 @cache
 def queue_statement() -> Select[*tuple[Any, ...]]:
     """Return the page select: waiting entries of one supervisor's trainees, oldest first."""
     entry = PracticeEntry
+    # The page (and the total, worked out before LIMIT) first; the names and last comment are
+    # then joined for its rows only.
+    page = (select(entry.id, entry.submitted_at, func.count().over().label("total"))
+            .where(entry.trainee_id.in_(_trainees_of_supervisor()),
+                   entry.state == EntryState.SUBMITTED)
+            .order_by(entry.submitted_at, entry.id)
+            .limit(bindparam("limit")).offset(bindparam("offset")).subquery("page"))
     trainee = aliased(User, name="trainee")
     commenter = aliased(User, name="commenter")
     commented = aliased(PracticeDecision, name="commented")
@@ -69,42 +89,50 @@ def queue_statement() -> Select[*tuple[Any, ...]]:
                              PracticeDecision.comment.is_not(None), PracticeDecision.comment != "")
                       .order_by(PracticeDecision.id.desc()).limit(1)
                       .correlate(entry).scalar_subquery())
+    first_program = first_program_slug(entry.trainee_id)
+    earlier = aliased(PracticeEntry, name="earlier")
+    # Counted minutes: approved, in the first program, of an activity type that counts there.
+    approved = (select(func.sum(earlier.minutes))
+                .where(earlier.trainee_id == entry.trainee_id,
+                       earlier.state == EntryState.APPROVED,
+                       earlier.program_slug == first_program_slug(entry.trainee_id),
+                       tuple_(earlier.program_slug, earlier.activity)
+                       .in_(bindparam("counted", expanding=True)))
+                .correlate(entry).scalar_subquery())
     return (select(entry.id, entry.trainee_id, trainee.display_name.label("trainee_name"),
                    entry.program_slug, entry.practice_date, entry.minutes, entry.activity,
                    entry.setting, entry.competencies, entry.reflection, entry.submissions,
                    entry.submitted_at, entry.identifiers_confirmed_at,
                    entry.identifiers_confirmed_kinds, commented.comment.label("last_comment"),
                    commenter.display_name.label("last_commenter"),
-                   func.count().over().label("total"))
-            .join(SupervisorAssignment,
-                  and_(SupervisorAssignment.trainee_id == entry.trainee_id,
-                       SupervisorAssignment.supervisor_id == bindparam("supervisor_id")))
+                   first_program.label("first_program"), approved.label("approved_minutes"),
+                   page.c.total)
+            .select_from(page)
+            .join(entry, entry.id == page.c.id)
             .join(trainee, trainee.id == entry.trainee_id)
             .outerjoin(commented, commented.id == last_commented)
             .outerjoin(commenter, commenter.id == commented.supervisor_id)
-            .where(entry.state == EntryState.SUBMITTED)
-            .order_by(entry.submitted_at, entry.id)
-            .limit(bindparam("limit")).offset(bindparam("offset")))
+            .order_by(page.c.submitted_at, page.c.id))
 
 
 @cache
 def _count_statement() -> Select[*tuple[Any, ...]]:
     """Return the count of waiting entries, for a page past the end (which carries no total)."""
     return (select(func.count()).select_from(PracticeEntry)
-            .join(SupervisorAssignment,
-                  and_(SupervisorAssignment.trainee_id == PracticeEntry.trainee_id,
-                       SupervisorAssignment.supervisor_id == bindparam("supervisor_id")))
-            .where(PracticeEntry.state == EntryState.SUBMITTED))
+            .where(PracticeEntry.trainee_id.in_(_trainees_of_supervisor()),
+                   PracticeEntry.state == EntryState.SUBMITTED))
 
 
 def _item(row: Any) -> QueueItem:
     return QueueItem(row.id, row.trainee_id, row.trainee_name or NOT_JOINED, row.program_slug,
                      row.practice_date, row.minutes, row.activity, row.setting,
-                     list(row.competencies or []), row.reflection or "", row.submissions,
+                     tuple(row.competencies or ()), row.reflection or "", row.submissions,
                      row.submitted_at, row.identifiers_confirmed_at,
-                     row.identifiers_confirmed_kinds,
+                     tuple(row.identifiers_confirmed_kinds)
+                     if row.identifiers_confirmed_kinds is not None else None,
                      row.last_comment, (row.last_commenter or NOT_JOINED)
-                     if row.last_comment is not None else None)
+                     if row.last_comment is not None else None,
+                     row.first_program, int(row.approved_minutes or 0))
 
 
 class QueuePage(Pagination):
@@ -119,7 +147,7 @@ class QueuePage(Pagination):
     def _query_items(self) -> list[Any]:
         rows = db.session.execute(queue_statement(), {
             "supervisor_id": self._query_args["supervisor_id"], "limit": self.per_page,
-            "offset": self._query_offset}).all()
+            "offset": self._query_offset, **_content_params()}).all()
         if rows:
             self._window_total = int(rows[0].total)
         return [_item(row) for row in rows]
@@ -143,39 +171,29 @@ class Running:
     counts: bool
 
 
-@cache
-def _approved_statement() -> Select[*tuple[Any, ...]]:
-    """Return approved minutes by trainee, program and activity for the trainees given."""
-    entry = PracticeEntry
-    return (select(entry.trainee_id, entry.program_slug, entry.activity, func.sum(entry.minutes))
-            .where(entry.trainee_id.in_(bindparam("trainee_ids", expanding=True)),
-                   entry.state == EntryState.APPROVED)
-            .group_by(entry.trainee_id, entry.program_slug, entry.activity))
+def _content_params() -> dict[str, list[Any]]:
+    """Return the bound values the content decides: its programs and their counted activities."""
+    programs = get_catalog().programs
+    counted = [(slug, key) for slug, program in programs.items()
+               for key in sorted(profile.counting_activities(program))]
+    # An empty IN list is valid SQL for SQLAlchemy, but keep one impossible pair for clarity.
+    return {"program_slugs": sorted(programs), "counted": counted or [("", "")]}
 
 
 def running_totals(entries: Sequence[QueueItem]) -> dict[int, Running]:
     """Return, per entry, the trainee's approved total and the total with the queue so far.
 
     The approved total is the trainee's counted minutes in their first program, as their
-    progress shows it; two statements for the whole page.
+    progress shows it; the page statement read it, so this runs no statement.
     """
-    if not entries:
-        return {}
     catalog = get_catalog()
-    programs = programs_by_trainee(sorted({entry.trainee_id for entry in entries}))
-    by_activity: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
-    if programs:
-        for trainee_id, slug, activity, minutes in db.session.execute(
-                _approved_statement(), {"trainee_ids": list(programs)}):
-            by_activity[(trainee_id, slug)][activity] = int(minutes or 0)
     so_far: dict[int, int] = {}
     result: dict[int, Running] = {}
     for entry in entries:
-        first = programs.get(entry.trainee_id)
+        first = catalog.programs.get(entry.first_program) if entry.first_program else None
         program = catalog.programs.get(entry.program_slug)
         counts = bool(program and entry.activity in profile.counting_activities(program))
-        approved = (counted_minutes(by_activity[(entry.trainee_id, first.slug)], first)
-                    if first else 0)
+        approved = entry.approved_minutes if first else 0
         so_far[entry.trainee_id] = so_far.get(entry.trainee_id, approved) + (
             entry.minutes if counts else 0)
         result[entry.id] = Running(approved, so_far[entry.trainee_id],

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from functools import lru_cache
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from lms.auth.models import Role
@@ -19,7 +22,7 @@ from lms.practice.common import (
 from lms.practice.forms import ActionForm, ApproveForm, ReturnForm
 from lms.practice.labels import program_or_none
 from lms.practice.models import Decision, EntryState
-from lms.practice.queue import QueuePage, running_totals
+from lms.practice.queue import QueueItem, QueuePage, Running, running_totals
 from lms.practice.services import (
     AlreadyDecided,
     NotAssigned,
@@ -29,8 +32,29 @@ from lms.practice.services import (
     ensure_assigned,
 )
 from lms.practice.views import bp
+from lms.timezones import viewer_zone_name
 
 PAGE_SIZE = 15
+#: Rendered queue articles kept per process (about 2 KB each).
+ARTICLES_KEPT = 1024
+
+
+@lru_cache(maxsize=ARTICLES_KEPT)
+def _article(_mount: str, _zone: str, item: QueueItem, run: Running) -> Markup:
+    """Render one waiting entry (the mount point and zone key it: its links and times use them)."""
+    return Markup(render_template("practice/_queue_item.html", entry=item, run=run))
+
+
+def queue_article(item: QueueItem, run: Running) -> Markup:
+    """Return one waiting entry's HTML, rendered once per process for what it shows.
+
+    The key holds every input of the article: the entry's shown fields, names and last comment
+    (the item), the running totals, the mount point and the viewer's zone; program labels do
+    not change while a process runs. So a changed entry, name or total is simply a new key.
+    """
+    if current_app.debug:  # templates reload in debug mode
+        return _article.__wrapped__(request.script_root, viewer_zone_name(), item, run)
+    return _article(request.script_root, viewer_zone_name(), item, run)
 
 
 @bp.get("/supervision/queue")
@@ -39,7 +63,7 @@ def queue() -> str:
     """Show submitted entries from assigned trainees, oldest first, with running totals."""
     page = QueuePage(supervisor_id=current_user.id, page=requested_page(), per_page=PAGE_SIZE,
                      error_out=False)
-    return render_template("practice/queue.html", page=page,
+    return render_template("practice/queue.html", page=page, queue_article=queue_article,
                            running=running_totals(page.items), action_form=ActionForm())
 
 

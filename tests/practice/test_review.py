@@ -241,3 +241,29 @@ def test_home_pages_point_to_the_work(app, people, client, sign_in):
     page = client.get("/").get_data(as_text=True)
     assert "1 entry was returned to you for changes" in page and "1 waiting for review" in page
     assert re.search(r"Counted practice: 0 min of 20 h", page)
+
+
+def test_kept_queue_articles_show_every_change_at_once(app, people, client, sign_in):
+    """Rendered entries are kept per process by what they show, so no change is ever hidden."""
+    assert not app.debug  # the kept path, not debug mode's render-every-time path
+    with app.app_context():
+        first = make_entry(people["trainee"], minutes=45, submit=True,
+                           day=date.today() - timedelta(days=3))
+        make_entry(people["trainee"], minutes=30, submit=True)
+        db.session.commit()
+        first_id = first.id
+    sign_in("supervisor@example.org")
+    page = client.get(QUEUE).get_data(as_text=True)
+    assert page.count("Approved so far: 0 min of 20 h.") == 2
+    assert page.count("Jordan Trainee:") == 2
+    with app.app_context():  # a new name, then an approval that moves the other entry's totals
+        get_user(people["trainee"]).display_name = "Terry Renamed"
+        db.session.commit()
+    renamed = client.get(QUEUE).get_data(as_text=True)
+    assert "Jordan Trainee" not in renamed and renamed.count("Terry Renamed:") == 2
+    client.post(f"/supervision/entries/{first_id}/approve",
+                data={"csrf_token": _token(client), "submission": "1"})
+    after = client.get(QUEUE).get_data(as_text=True)
+    assert f'id="entry-{first_id}"' not in after
+    assert "Approved so far: 45 min of 20 h. With this entry and the earlier ones here: " \
+        "1 h 15 min." in after
