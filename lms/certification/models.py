@@ -245,3 +245,27 @@ class WalletCopy(Model):
 @event.listens_for(WalletCopy, "before_delete")
 def _refuse_copy_deletion(_mapper: Any, _connection: Any, target: WalletCopy) -> None:
     raise CertificateDeletion(f"wallet copy {target.public_id} cannot be deleted")
+
+
+# A wallet copy is a credential already in someone's wallet: like the certificate, the
+# database keeps it exactly as issued, whatever the code path. Keep in step with the migration
+# "wallet copies are kept".
+WALLET_COPY_KEPT = "wallet copies are kept as issued"
+SQLITE_WALLET_COPY_KEPT = tuple(
+    f"CREATE TRIGGER wallet_copy_kept_{action.lower()} BEFORE {action} ON wallet_copy "
+    f"BEGIN SELECT RAISE(ABORT, '{WALLET_COPY_KEPT}'); END" for action in ("UPDATE", "DELETE"))
+POSTGRESQL_WALLET_COPY_KEPT = (
+    "CREATE OR REPLACE FUNCTION wallet_copy_kept() RETURNS trigger AS $$ BEGIN "
+    f"RAISE EXCEPTION '{WALLET_COPY_KEPT}' USING ERRCODE = 'restrict_violation'; "
+    "END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER wallet_copy_kept BEFORE UPDATE OR DELETE ON wallet_copy "
+    "FOR EACH ROW EXECUTE FUNCTION wallet_copy_kept()",
+    "CREATE TRIGGER wallet_copy_kept_truncate BEFORE TRUNCATE ON wallet_copy "
+    "FOR EACH STATEMENT EXECUTE FUNCTION wallet_copy_kept()",
+)
+for _statement in SQLITE_WALLET_COPY_KEPT:
+    event.listen(WalletCopy.__table__, "after_create",
+                 DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in POSTGRESQL_WALLET_COPY_KEPT:
+    event.listen(WalletCopy.__table__, "after_create",
+                 DDL(_statement).execute_if(dialect="postgresql"))

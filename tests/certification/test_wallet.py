@@ -20,7 +20,8 @@ import pytest
 from joserfc import jws
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import ECKey, OKPKey
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from lms.audit.services import reconcile
 from lms.catalog.services import get_catalog
@@ -154,7 +155,18 @@ def test_a_wallet_collects_a_copy_bound_to_its_key_that_verifies_and_is_audited(
         db.session.remove()
     assert app.test_cli_runner().invoke(args=["lms", "audit", "verify"]).exit_code == 0
     with app.app_context():
-        # A copy altered behind the chain's back is found by `lms audit verify`.
+        # The database refuses to change a copy; someone with direct access who removes that
+        # guard and alters one is found by `lms audit verify`.
+        with pytest.raises((IntegrityError, DBAPIError), match="wallet copies are kept"):
+            with db.session.begin_nested():
+                db.session.execute(update(WalletCopy).values(holder_did="did:key:z6Mkforged"))
+        with pytest.raises((IntegrityError, DBAPIError), match="wallet copies are kept"):
+            with db.session.begin_nested():
+                db.session.execute(delete(WalletCopy))
+        if db.session.get_bind().dialect.name == "sqlite":
+            db.session.execute(text("DROP TRIGGER wallet_copy_kept_update"))
+        else:
+            db.session.execute(text("ALTER TABLE wallet_copy DISABLE TRIGGER wallet_copy_kept"))
         db.session.execute(update(WalletCopy).values(holder_did="did:key:z6Mkforged"))
         db.session.commit()
         db.session.remove()
