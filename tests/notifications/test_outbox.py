@@ -15,6 +15,7 @@ from lms.notifications.models import Category, OutboxMessage, OutboxStatus
 from lms.notifications.outbox import HeaderInjection, Recipient, queue_message
 from lms.notifications.services import send_delivery_failed, send_password_changed
 from lms.notifications.worker import MAX_ATTEMPTS, deliver_due, retry_message
+from lms.timezones import format_datetime
 from tests.conftest import csrf_token, get_user
 from tests.notifications.conftest import REFUSED_DOMAIN, body_text, link_in
 
@@ -210,9 +211,13 @@ def test_the_admin_outbox_shows_who_and_when_never_the_body(app, people, client,
         [message] = _outbox()
         secret_line = "every other sign-in has ended"
         assert secret_line in message.body_text
+        get_user(people["admin"]).time_zone = "Pacific/Auckland"
+        db.session.commit()
+        queued = format_datetime(message.created_at, "Pacific/Auckland")
     sign_in("admin@example.org")
     page = client.get("/admin/outbox").get_data(as_text=True)
     assert "trainee@example.org" in page and "Your Lantern password was changed" in page
+    assert f"<td>{queued}</td>" in page  # in the admin's own zone, as every page shows times
     assert secret_line not in page
     assert client.get("/admin/outbox?status=failed").status_code == 200
 
