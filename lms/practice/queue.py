@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
@@ -19,6 +19,7 @@ from sqlalchemy import Select, bindparam, func, select, tuple_
 from sqlalchemy.orm import aliased
 
 from lms.auth.models import SupervisorAssignment, User
+from lms.catalog.content import Catalog
 from lms.catalog.services import get_catalog
 from lms.extensions import db
 from lms.learning.services import first_program_slug
@@ -33,7 +34,7 @@ class QueueItem:
     """One waiting entry as the queue shows it, with the last comment a supervisor left.
 
     Frozen and hashable: everything the page shows of the entry is in it, so it can key the
-    rendered article (see review_views.queue_article).
+    rendered article (see review_views.queue_articles).
     """
 
     id: int
@@ -145,7 +146,8 @@ class QueuePage(Pagination):
     _window_total: int | None = None
 
     def _query_items(self) -> list[Any]:
-        rows = db.session.execute(queue_statement(), {
+        # A plain Core read on the session's connection: no ORM entities, so no ORM layer.
+        rows = db.session.connection().execute(queue_statement(), {
             "supervisor_id": self._query_args["supervisor_id"], "limit": self.per_page,
             "offset": self._query_offset, **_content_params()}).all()
         if rows:
@@ -173,10 +175,16 @@ class Running:
 
 def _content_params() -> dict[str, list[Any]]:
     """Return the bound values the content decides: its programs and their counted activities."""
-    programs = get_catalog().programs
+    return _params_of(get_catalog())
+
+
+# The catalog is immutable and replaced whole on reload, so its values are worked out once.
+@lru_cache(maxsize=4)
+def _params_of(catalog: Catalog) -> dict[str, list[Any]]:
+    programs = catalog.programs
     counted = [(slug, key) for slug, program in programs.items()
                for key in sorted(profile.counting_activities(program))]
-    # An empty IN list is valid SQL for SQLAlchemy, but keep one impossible pair for clarity.
+    # An impossible pair keeps the list non-empty when no activity counts anywhere.
     return {"program_slugs": sorted(programs), "counted": counted or [("", "")]}
 
 

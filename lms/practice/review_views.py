@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -45,16 +46,17 @@ def _article(_mount: str, _zone: str, item: QueueItem, run: Running) -> Markup:
     return Markup(render_template("practice/_queue_item.html", entry=item, run=run))
 
 
-def queue_article(item: QueueItem, run: Running) -> Markup:
-    """Return one waiting entry's HTML, rendered once per process for what it shows.
+def queue_articles() -> Callable[[QueueItem, Running], Markup]:
+    """Return this request's article renderer: each waiting entry rendered once per process.
 
     The key holds every input of the article: the entry's shown fields, names and last comment
     (the item), the running totals, the mount point and the viewer's zone; program labels do
     not change while a process runs. So a changed entry, name or total is simply a new key.
+    The mount point and zone are read once per request.
     """
-    if current_app.debug:  # templates reload in debug mode
-        return _article.__wrapped__(request.script_root, viewer_zone_name(), item, run)
-    return _article(request.script_root, viewer_zone_name(), item, run)
+    mount, zone = request.script_root, viewer_zone_name()
+    render = _article.__wrapped__ if current_app.debug else _article  # debug reloads templates
+    return lambda item, run: render(mount, zone, item, run)
 
 
 @bp.get("/supervision/queue")
@@ -63,7 +65,7 @@ def queue() -> str:
     """Show submitted entries from assigned trainees, oldest first, with running totals."""
     page = QueuePage(supervisor_id=current_user.id, page=requested_page(), per_page=PAGE_SIZE,
                      error_out=False)
-    return render_template("practice/queue.html", page=page, queue_article=queue_article,
+    return render_template("practice/queue.html", page=page, queue_article=queue_articles(),
                            running=running_totals(page.items), action_form=ActionForm())
 
 
