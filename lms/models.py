@@ -7,10 +7,20 @@ from datetime import UTC, date, datetime, time
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import DateTime, Select, inspect
+from sqlalchemy import DDL, DateTime, Select, event, inspect
 from sqlalchemy.types import TypeDecorator
 
 from lms.extensions import db
+
+
+def after_create(model: type[Any], sqlite: Iterable[str] = (),
+                 postgresql: Iterable[str] = ()) -> None:
+    """Run these statements (triggers that keep records) right after the model's table is made."""
+    for dialect, statements in (("sqlite", sqlite), ("postgresql", postgresql)):
+        for statement in statements:
+            # SQLAlchemy's DDL constructor carries no annotations.
+            ddl = DDL(statement)  # type: ignore[no-untyped-call]
+            event.listen(model.__table__, "after_create", ddl.execute_if(dialect=dialect))
 
 
 def utcnow() -> datetime:

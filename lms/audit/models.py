@@ -9,7 +9,7 @@ from sqlalchemy import DDL, JSON, CheckConstraint, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.extensions import Model
-from lms.models import UTCDateTime, utcnow
+from lms.models import UTCDateTime, after_create, utcnow
 
 GENESIS_HASH = "0" * 64
 
@@ -66,8 +66,4 @@ POSTGRESQL_APPEND_ONLY = (
 )
 
 event.listen(AuditHead.__table__, "after_create", DDL(SEED_HEAD))
-for _statement in SQLITE_APPEND_ONLY:
-    event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
-for _statement in POSTGRESQL_APPEND_ONLY:
-    event.listen(AuditEvent.__table__, "after_create",
-                 DDL(_statement).execute_if(dialect="postgresql"))
+after_create(AuditEvent, SQLITE_APPEND_ONLY, POSTGRESQL_APPEND_ONLY)

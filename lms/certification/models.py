@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    DDL,
     JSON,
     CheckConstraint,
     Date,
@@ -23,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from lms.extensions import Model
-from lms.models import UTCDateTime, utcnow
+from lms.models import UTCDateTime, after_create, utcnow
 
 
 class CertificateStatus(enum.StrEnum):
@@ -159,12 +158,9 @@ POSTGRESQL_CERTIFICATE_KEPT = (
     "FOR EACH STATEMENT EXECUTE FUNCTION certificate_kept()",
 )
 
-for _statement in sqlite_certificate_kept([column.name for column in Certificate.__table__.c]):
-    event.listen(Certificate.__table__, "after_create",
-                 DDL(_statement).execute_if(dialect="sqlite"))
-for _statement in POSTGRESQL_CERTIFICATE_KEPT:
-    event.listen(Certificate.__table__, "after_create",
-                 DDL(_statement).execute_if(dialect="postgresql"))
+after_create(Certificate,
+             sqlite_certificate_kept([column.name for column in Certificate.__table__.c]),
+             POSTGRESQL_CERTIFICATE_KEPT)
 
 
 class IssuerKey(Model):
@@ -263,9 +259,4 @@ POSTGRESQL_WALLET_COPY_KEPT = (
     "CREATE TRIGGER wallet_copy_kept_truncate BEFORE TRUNCATE ON wallet_copy "
     "FOR EACH STATEMENT EXECUTE FUNCTION wallet_copy_kept()",
 )
-for _statement in SQLITE_WALLET_COPY_KEPT:
-    event.listen(WalletCopy.__table__, "after_create",
-                 DDL(_statement).execute_if(dialect="sqlite"))
-for _statement in POSTGRESQL_WALLET_COPY_KEPT:
-    event.listen(WalletCopy.__table__, "after_create",
-                 DDL(_statement).execute_if(dialect="postgresql"))
+after_create(WalletCopy, SQLITE_WALLET_COPY_KEPT, POSTGRESQL_WALLET_COPY_KEPT)

@@ -6,7 +6,6 @@ import enum
 from datetime import date, datetime, time
 
 from sqlalchemy import (
-    DDL,
     JSON,
     CheckConstraint,
     Enum,
@@ -15,13 +14,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
 from lms.extensions import Model
-from lms.models import UTCDateTime, utcnow
+from lms.models import UTCDateTime, after_create, utcnow
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -238,12 +236,7 @@ POSTGRESQL_LOCK = (
     "CREATE TRIGGER practice_entry_locked BEFORE UPDATE OR DELETE ON practice_entry "
     "FOR EACH ROW WHEN (OLD.state = 'approved') EXECUTE FUNCTION practice_entry_locked()",
 )
-for _statement in SQLITE_LOCK:
-    event.listen(PracticeEntry.__table__, "after_create",
-                 DDL(_statement).execute_if(dialect="sqlite"))
-for _statement in POSTGRESQL_LOCK:
-    event.listen(PracticeEntry.__table__, "after_create",
-                 DDL(_statement).execute_if(dialect="postgresql"))
+after_create(PracticeEntry, SQLITE_LOCK, POSTGRESQL_LOCK)
 
 
 
@@ -275,9 +268,5 @@ def postgresql_keep(table: str) -> tuple[str, ...]:
 # is a new, linked record. Keep in step with the migration "certificates and supervision
 # sessions are kept".
 for _model in (PracticeDecision, CompetencyObservation, SupervisionSession, SessionAttendee):
-    for _statement in sqlite_keep(_model.__tablename__):
-        event.listen(_model.__table__, "after_create",
-                     DDL(_statement).execute_if(dialect="sqlite"))
-    for _statement in postgresql_keep(_model.__tablename__):
-        event.listen(_model.__table__, "after_create",
-                     DDL(_statement).execute_if(dialect="postgresql"))
+    after_create(_model, sqlite_keep(_model.__tablename__),
+                 postgresql_keep(_model.__tablename__))
