@@ -35,31 +35,37 @@ COLUMNS = ["cohort_key", "program_key", "supervisor_id", "decisions", "returned"
 ANY_COHORT, ANY_PROGRAM = 0, ""
 
 
-def scope_key_rows() -> Any:
+def scope_key_rows(user_ids: Any = None) -> Any:
     """Return (user_id, cohort_key, program_key) for each scope a summary row puts a trainee in.
 
     Everyone is left out (every trainee counts there, with or without summary rows); UNION
-    keeps one row per scope for a trainee in two programs of the same cohort.
+    keeps one row per scope for a trainee in two programs of the same cohort. Given a select
+    of user ids, only their rows are read (the union is built before any join filters it).
     """
     s = TraineeSummary
+    only = [s.user_id.in_(user_ids)] if user_ids is not None else []
     cohort = select(s.user_id.label("user_id"), s.cohort_id.label("cohort_key"),
                     literal(ANY_PROGRAM, String).label("program_key")).where(
-        s.cohort_id.is_not(None))
-    program = select(s.user_id, literal(ANY_COHORT, Integer), s.program_slug)
-    both = select(s.user_id, s.cohort_id, s.program_slug).where(s.cohort_id.is_not(None))
+        s.cohort_id.is_not(None), *only)
+    program = select(s.user_id, literal(ANY_COHORT, Integer), s.program_slug).where(*only)
+    both = select(s.user_id, s.cohort_id, s.program_slug).where(s.cohort_id.is_not(None),
+                                                                  *only)
     return union(cohort, program, both).subquery("scope_key")
 
 
 def _figures(restricted: bool) -> Any:
     """Return the SELECT of COLUMNS for every supervisor, or those bound as supervisor_ids."""
-    decisions = practice_figures.decision_rows(
-        bindparam("supervisor_ids", expanding=True) if restricted else None).subquery("decided")
-    keys = scope_key_rows()
+    chosen = bindparam("supervisor_ids", expanding=True) if restricted else None
+    decisions = practice_figures.decision_rows(chosen).subquery("decided")
+    # Restricted, the scopes read are those of the chosen supervisors' trainees only.
+    keys = scope_key_rows(select(practice_figures.decision_rows(chosen).subquery("theirs")
+                                 .c.trainee_id) if restricted else None)
     everyone = select(literal(ANY_COHORT, Integer).label("cohort_key"),
                       literal(ANY_PROGRAM, String).label("program_key"), decisions)
     scoped = (select(keys.c.cohort_key, keys.c.program_key, decisions)
               .join(keys, keys.c.user_id == decisions.c.trainee_id))
-    keyed = union_all(everyone, scoped).subquery("keyed")
+    # A CTE, read twice (counts and ranks) but computed once.
+    keyed = union_all(everyone, scoped).cte("keyed")
     group = [keyed.c.cohort_key, keyed.c.program_key, keyed.c.supervisor_id]
     counts = (select(*group, func.count().label("decisions"),
                      func.sum(keyed.c.returned).label("returned"))
