@@ -1,7 +1,7 @@
 """Keep the first-attempt answer tally per report scope equal to the reference item analysis.
 
 A trainee counts in the scope "everyone" and in each cohort, program and cohort with program
-of their summary rows (lms.reports.services._scoped_trainees). Their stored answers and scopes
+of their summary rows (lms.reports.reference.scoped_trainees). Their stored answers and scopes
 are what the tally last counted for them; when either changes, the old answers leave the old
 scopes and the new answers join the new ones. lms.reports.tallies reads the stored and the
 fresh rows in its one SELECT per batch and hands them here.

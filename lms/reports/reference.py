@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from html import unescape
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from lms.auth.assignments import trainee_ids_of
 from lms.catalog.content import Program, Question, display_path
@@ -30,19 +30,24 @@ from lms.reports.stages import Scope
 S = TraineeSummary
 
 
-def scoped_trainees(scope: Scope) -> Select[int] | None:
-    """Return a select of trainee ids in scope (from the summary's indexes), or None for all."""
-    if scope.cohort_id is None and scope.program_slug is None:
-        return None
+def in_scope(scope: Scope) -> list[ColumnElement[bool]]:
+    """Return conditions keeping the summary rows in a scope (changes first brought in)."""
     summary.settle()
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if scope.cohort_id is not None:
         conditions.append(S.cohort_id == scope.cohort_id)
     if scope.program_slug is not None:
         conditions.append(S.program_slug == scope.program_slug)
     if scope.supervisor_id is not None:
         conditions.append(S.user_id.in_(trainee_ids_of(scope.supervisor_id)))
-    return select(S.user_id).where(*conditions)
+    return conditions
+
+
+def scoped_trainees(scope: Scope) -> Select[int] | None:
+    """Return a select of trainee ids in scope (from the summary's indexes), or None for all."""
+    if scope.cohort_id is None and scope.program_slug is None:
+        return None
+    return select(S.user_id).where(*in_scope(scope))
 
 
 def turnaround_reference(scope: Scope) -> list[Turnaround]:

@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.engine import Connection
 
-from lms.auth.assignments import trainee_ids_of
 from lms.auth.models import User
 from lms.catalog.content import Catalog, Program
 from lms.catalog.services import get_catalog
@@ -35,6 +34,7 @@ from lms.reports.models import (
 from lms.reports.reference import (
     ItemLine,
     WeekHours,
+    in_scope,
     item_analysis_reference,
     item_lines,
     turnaround_reference,
@@ -120,15 +120,7 @@ def _day(today: date) -> dict[str, object]:
 
 def _in_scope(scope: Scope) -> list[ColumnElement[bool]]:
     """Return conditions keeping the summary rows in a scope (changes first brought in)."""
-    summary.settle()
-    conditions: list[ColumnElement[bool]] = []
-    if scope.cohort_id is not None:
-        conditions.append(S.cohort_id == scope.cohort_id)
-    if scope.program_slug is not None:
-        conditions.append(S.program_slug == scope.program_slug)
-    if scope.supervisor_id is not None:
-        conditions.append(S.user_id.in_(trainee_ids_of(scope.supervisor_id)))
-    return conditions
+    return in_scope(scope)
 
 
 def _quiet(now: datetime) -> list[ColumnElement[bool]]:

@@ -55,7 +55,7 @@ def scope_key_rows(user_ids: Any = None) -> Any:
 
 def _figures(restricted: bool) -> Any:
     """Return the SELECT of COLUMNS for every supervisor, or those bound as supervisor_ids."""
-    chosen = bindparam("supervisor_ids", expanding=True) if restricted else None
+    chosen: Any = bindparam("supervisor_ids", expanding=True) if restricted else None
     decisions = practice_figures.decision_rows(chosen).subquery("decided")
     # Restricted, the scopes read are those of the chosen supervisors' trainees only.
     keys = scope_key_rows(select(practice_figures.decision_rows(chosen).subquery("theirs")

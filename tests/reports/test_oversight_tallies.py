@@ -108,8 +108,7 @@ def _send_and_decide(entry: PracticeEntry, supervisor_id: int | None, decision: 
 
 
 def _resubmit(trainee_id: int, supervisor_id: int, hours: int) -> None:
-    """Change and resubmit a returned entry, then approve it: the first decision stops counting
-    for the median (it decided an earlier submission) but still counts as returned."""
+    """Change, resubmit and approve a returned entry (its first decision leaves the median)."""
     returned = db.session.scalars(select(PracticeEntry).where(
         PracticeEntry.trainee_id == trainee_id, PracticeEntry.state == EntryState.RETURNED)
         .order_by(PracticeEntry.id)).first()
