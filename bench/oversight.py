@@ -30,11 +30,18 @@ def pages() -> dict[str, tuple[str, str]]:
 
     from lms.cohorts.models import Cohort
     from lms.extensions import db
+    from lms.reports.services import Stage
 
     cohort = db.session.scalar(select(func.min(Cohort.id)))
-    return {"supervisor home": ("supervisor", "/"), "admin home": ("admin", "/admin"),
-            "reports": ("admin", "/admin/reports"),
-            "reports, one cohort": ("admin", f"/admin/reports?cohort={cohort}")}
+    found = {"supervisor home": ("supervisor", "/"), "admin home": ("admin", "/admin"),
+             "reports": ("admin", "/admin/reports"),
+             "reports, one cohort": ("admin", f"/admin/reports?cohort={cohort}")}
+    # The lists behind the admin home's figures: each stage, and no activity for 30 days.
+    for stage in Stage:
+        found[f"trainees, {stage.value}"] = ("admin",
+                                             f"/admin/reports/trainees?stage={stage.value}")
+    found["trainees, quiet"] = ("admin", "/admin/reports/trainees?quiet=1")
+    return found
 
 
 def reports_one_by_one() -> dict[str, dict[str, float]]:

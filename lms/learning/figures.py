@@ -7,8 +7,19 @@ statement itself; none loads records one trainee at a time.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, SQLColumnExpression, Text, cast, func, select, true, union_all
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    SQLColumnExpression,
+    Text,
+    cast,
+    func,
+    select,
+    true,
+    union_all,
+)
 
 from lms.extensions import db
 from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
@@ -16,6 +27,7 @@ from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
 __all__ = [
     "enrolment_rows",
     "first_attempt_answer_counts",
+    "first_attempt_answer_rows",
     "last_learning_steps",
     "passed_module_rows",
     "trainee_columns",
@@ -75,3 +87,26 @@ def first_attempt_answer_counts(program_slug: str, user_ids: Select[int] | None 
         query = query.where(QuizAttempt.user_id.in_(user_ids))
     return [(str(module), str(question), str(picked), int(count))
             for module, question, picked, count in db.session.execute(query)]
+
+
+def first_attempt_answer_rows(user_ids: BindParameter[Any] | None = None
+                              ) -> Select[int, str, str, str, str, int]:
+    """Return (user_id, program, module, question, chosen keys as JSON text, how many).
+
+    The same first attempts and JSON text as first_attempt_answer_counts, per trainee and
+    every program, for a tally that moves one trainee's answers at a time.
+    """
+    answer = func.json_each(QuizAttempt.answers).table_valued("key", "value").alias("answer")
+    chosen = cast(answer.c.value, Text)
+    query = (select(QuizAttempt.user_id.label("user_id"),
+                    QuizAttempt.program_slug.label("program_slug"),
+                    QuizAttempt.module_slug.label("module_slug"),
+                    answer.c.key.label("question_key"), chosen.label("chosen"),
+                    func.count().label("answers"))
+             .select_from(QuizAttempt).join(answer, true())
+             .where(QuizAttempt.number == 1, QuizAttempt.submitted_at.is_not(None))
+             .group_by(QuizAttempt.user_id, QuizAttempt.program_slug, QuizAttempt.module_slug,
+                       answer.c.key, chosen))
+    if user_ids is not None:
+        query = query.where(QuizAttempt.user_id.in_(user_ids))
+    return query

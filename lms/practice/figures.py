@@ -10,7 +10,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, SQLColumnExpression, and_, case, func, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    and_,
+    case,
+    func,
+    select,
+)
 
 from lms.auth.models import Role, SupervisorAssignment, User
 from lms.extensions import db
@@ -29,6 +38,8 @@ __all__ = [
     "Turnaround",
     "WaitingLoad",
     "approved_minute_rows",
+    "decider_rows",
+    "decision_rows",
     "last_practice_steps",
     "observed_competency_rows",
     "supervision_minute_rows",
@@ -164,13 +175,45 @@ class Turnaround:
     returned_share: float
 
 
+def _hours() -> ColumnElement[float]:
+    """Return the hours from an entry's latest submission to a decision (SQL, both dialects)."""
+    return days_between(PracticeEntry.submitted_at, PracticeDecision.decided_at) * 24
+
+
+def decision_rows(supervisor_ids: BindParameter[Any] | None = None
+                  ) -> Select[int, int, int, bool, float]:
+    """Return (supervisor_id, trainee_id, returned, timed, hours) for every decision.
+
+    timed says whether it decided the entry's latest submission (the ones turnaround's median
+    uses); hours is the same expression turnaround orders by, so the floats are identical.
+    """
+    query = (select(PracticeDecision.supervisor_id.label("supervisor_id"),
+                    PracticeEntry.trainee_id.label("trainee_id"),
+                    case((PracticeDecision.decision == Decision.RETURN, 1), else_=0)
+                    .label("returned"),
+                    (PracticeDecision.submission == PracticeEntry.submissions).label("timed"),
+                    _hours().label("hours"))
+             .join(PracticeEntry, PracticeEntry.id == PracticeDecision.entry_id))
+    if supervisor_ids is not None:
+        query = query.where(PracticeDecision.supervisor_id.in_(supervisor_ids))
+    return query
+
+
+def decider_rows(trainee_ids: BindParameter[Any]) -> Select[int, int]:
+    """Return (trainee_id, supervisor_id) once for each supervisor who decided their entries."""
+    return (select(PracticeEntry.trainee_id.label("trainee_id"),
+                   PracticeDecision.supervisor_id.label("supervisor_id"))
+            .join(PracticeEntry, PracticeEntry.id == PracticeDecision.entry_id)
+            .where(PracticeEntry.trainee_id.in_(trainee_ids)).distinct())
+
+
 def turnaround(trainee_ids: Select[int] | None = None) -> list[Turnaround]:
     """Return each supervisor's median hours from submission to decision and share returned.
 
     Only the decision on an entry's latest submission has its submission time on the entry,
     so the median uses those; the returned share counts every decision. Two statements.
     """
-    hours = days_between(PracticeEntry.submitted_at, PracticeDecision.decided_at) * 24
+    hours = _hours()
     timed = (select(PracticeDecision.supervisor_id, hours.label("hours"),
                     func.row_number().over(partition_by=PracticeDecision.supervisor_id,
                                            order_by=hours).label("position"),

@@ -110,7 +110,8 @@ class PracticeDecision(Model):
                                           index=True)
     #: Which submission of the entry this decides; one decision per submission.
     submission: Mapped[int]
-    supervisor_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    #: Indexed: the reports' turnaround tally recounts one supervisor's decisions at a time.
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     decision: Mapped[Decision] = mapped_column(_enum(Decision, "decision"))
     comment: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy import Date, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.extensions import Model
@@ -106,3 +106,65 @@ class WeeklyMinutes(Model):
     week: Mapped[date] = mapped_column(Date, primary_key=True)
     activity: Mapped[str] = mapped_column(String(64), primary_key=True)
     minutes: Mapped[int]
+
+
+# The tallies below name people without a foreign key on purpose: a cascade would remove a
+# trainee's stored share before the summary hook could take it out of the tally.
+
+
+class AnswerShare(Model):
+    """How often one trainee chose an answer on first attempts, as last counted.
+
+    lms.reports.answers keeps it so that a trainee's answers can be taken out of the tally
+    exactly when their attempts or the scopes they count in change.
+    """
+
+    trainee_id: Mapped[int] = mapped_column(primary_key=True)
+    program_slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    module_slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    question_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    #: The chosen keys as the database's JSON text, exactly as the reference groups them.
+    chosen: Mapped[str] = mapped_column(Text, primary_key=True)
+    answers: Mapped[int]
+
+
+class AnswerScope(Model):
+    """A report scope a trainee with first-attempt answers counted in, when last counted.
+
+    The scopes are the four groupings of the trainee's summary rows: everyone (cohort_key 0,
+    program_key ''), each cohort, each program, and each cohort with its program.
+    """
+
+    trainee_id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_key: Mapped[int] = mapped_column(primary_key=True)
+    program_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class AnswerCount(Model):
+    """First-attempt answers per report scope and question: the sum of the trainees' shares.
+
+    The quiz item analysis reads one scope's rows (a few hundred) instead of every attempt.
+    """
+
+    cohort_key: Mapped[int] = mapped_column(primary_key=True)
+    program_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    program_slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    module_slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    question_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    chosen: Mapped[str] = mapped_column(Text, primary_key=True)
+    answers: Mapped[int]
+
+
+class SupervisorTurnaround(Model):
+    """One supervisor's decisions in one report scope: how many, returned, median hours.
+
+    Medians do not add up, so lms.reports.turnaround recounts an affected supervisor's rows
+    from every decision they made, with the reference query's own window and hours.
+    """
+
+    cohort_key: Mapped[int] = mapped_column(primary_key=True)
+    program_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    supervisor_id: Mapped[int] = mapped_column(primary_key=True)
+    decisions: Mapped[int]
+    returned: Mapped[int]
+    median_hours: Mapped[float | None] = mapped_column(Float)

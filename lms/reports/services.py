@@ -8,29 +8,38 @@ query in lms.reports.stages keeps current in the same transaction as the records
 
 from __future__ import annotations
 
-import json
-import re
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from html import unescape
-from pathlib import Path
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.engine import Connection
 
-from lms.auth.assignments import trainee_ids_of
 from lms.auth.models import User
-from lms.catalog.content import Catalog, Program, Question, display_path
+from lms.catalog.content import Catalog, Program
 from lms.catalog.services import get_catalog
 from lms.certification.figures import issued_since
-from lms.cohorts.services import Cohort, membership_rows
+from lms.cohorts.services import Cohort
 from lms.extensions import db
-from lms.learning.figures import first_attempt_answer_counts
-from lms.practice import figures as practice_figures
 from lms.practice.figures import Turnaround, WaitingLoad
 from lms.reports import summary, tallies
-from lms.reports.models import StageCount, SupervisorQueue, TraineeSummary, WeeklyMinutes
+from lms.reports import turnaround as turnaround_tally
+from lms.reports.models import (
+    AnswerCount,
+    StageCount,
+    SupervisorQueue,
+    SupervisorTurnaround,
+    TraineeSummary,
+    WeeklyMinutes,
+)
+from lms.reports.reference import (
+    ItemLine,
+    WeekHours,
+    in_scope,
+    item_analysis_reference,
+    item_lines,
+    turnaround_reference,
+    weekly_hours_reference,
+)
 from lms.reports.stages import EXPIRY_WINDOW_DAYS, QUIET_DAYS, STAGE_LABELS, Scope, Stage, stage_at
 from lms.sqltime import aware_utc, days_between, rank_at
 
@@ -50,6 +59,7 @@ __all__ = [
     "install_summary",
     "rebuild_summaries",
     "item_analysis",
+    "item_analysis_reference",
     "quiet_count",
     "stage_counts",
     "supervisor_figures",
@@ -58,6 +68,7 @@ __all__ = [
     "time_to_certificate",
     "trainee_list",
     "turnaround",
+    "turnaround_reference",
     "weekly_hours",
     "weekly_hours_reference",
 ]
@@ -76,12 +87,16 @@ def rebuild_summaries(connection: Connection | None = None, which: str = "both")
     """Rewrite every trainee summary and supervisor queue row; return how many trainee rows.
 
     Run after a program's requirements change (new content). Each migration's backfill passes
-    its own connection and which table it made ("trainees", "queues" or "tallies").
+    its own connection and which table it made ("trainees", "queues", "tallies" or
+    "oversight": the answer and turnaround tallies).
     """
     if connection is None:
         return summary.rebuild(db.session())
     if which == "tallies":
-        tallies.rebuild_on(connection)
+        tallies.rebuild_weekly_on(connection)
+        return 0
+    if which == "oversight":
+        tallies.rebuild_oversight_on(connection)
         return 0
     if which == "queues":
         summary.rebuild_queues_on(connection)
@@ -105,15 +120,7 @@ def _day(today: date) -> dict[str, object]:
 
 def _in_scope(scope: Scope) -> list[ColumnElement[bool]]:
     """Return conditions keeping the summary rows in a scope (changes first brought in)."""
-    summary.settle()
-    conditions: list[ColumnElement[bool]] = []
-    if scope.cohort_id is not None:
-        conditions.append(S.cohort_id == scope.cohort_id)
-    if scope.program_slug is not None:
-        conditions.append(S.program_slug == scope.program_slug)
-    if scope.supervisor_id is not None:
-        conditions.append(S.user_id.in_(trainee_ids_of(scope.supervisor_id)))
-    return conditions
+    return in_scope(scope)
 
 
 def _quiet(now: datetime) -> list[ColumnElement[bool]]:
@@ -256,26 +263,29 @@ def time_to_certificate(scope: Scope, today: date) -> Timing:
                   by_position.get((total * 9 + 9) // 10))
 
 
-def _scoped_trainees(scope: Scope) -> Select[int] | None:
-    """Return a select of trainee ids in scope (from the summary's indexes), or None for all."""
-    if scope.cohort_id is None and scope.program_slug is None:
-        return None
-    return select(S.user_id).where(*_in_scope(scope))
+def _tally_scope(scope: Scope) -> tuple[int, str]:
+    """Return the keys a scope's tally rows carry (0 and '' stand for any cohort, any program)."""
+    summary.settle()
+    return (scope.cohort_id if scope.cohort_id is not None else turnaround_tally.ANY_COHORT,
+            scope.program_slug if scope.program_slug is not None
+            else turnaround_tally.ANY_PROGRAM)
 
 
 def turnaround(scope: Scope) -> list[Turnaround]:
     """Return each supervisor's decisions, median hours to decide and share returned."""
-    return practice_figures.turnaround(_scoped_trainees(scope))
-
-
-@dataclass(frozen=True)
-class WeekHours:
-    """Approved practice minutes in one week, one cohort and one activity type."""
-
-    cohort: str
-    week: date
-    activity: str
-    minutes: int
+    if scope.supervisor_id is not None:
+        return turnaround_reference(scope)  # no tally per supervisor's trainees
+    cohort_key, program_key = _tally_scope(scope)
+    row = SupervisorTurnaround
+    query = (select(row.supervisor_id, User.display_name, User.email, row.decisions,
+                    row.returned, row.median_hours)
+             .join(User, User.id == row.supervisor_id)
+             .where(row.cohort_key == cohort_key, row.program_key == program_key)
+             .order_by(User.display_name, User.email))
+    return [Turnaround(int(sid), str(name or email), int(decisions),
+                       max(float(hours), 0.0) if hours is not None else None,
+                       int(returned or 0) / int(decisions))
+            for sid, name, email, decisions, returned, hours in db.session.execute(query)]
 
 
 def weekly_hours(scope: Scope, today: date, weeks: int = 12) -> list[WeekHours]:
@@ -299,80 +309,17 @@ def weekly_hours(scope: Scope, today: date, weeks: int = 12) -> list[WeekHours]:
             for name, day, activity, total in db.session.execute(query)]
 
 
-def weekly_hours_reference(scope: Scope, today: date, weeks: int = 12) -> list[WeekHours]:
-    """Return the weekly hours from the entries themselves: the definition the tally keeps."""
-    first = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
-    rows = practice_figures.weekly_minute_rows(first).subquery("weekly")
-    member = membership_rows().subquery("member")
-    minutes = func.sum(rows.c.minutes)
-    query = (select(member.c.name, rows.c.week, rows.c.activity, minutes)
-             .join(member, member.c.user_id == rows.c.trainee_id)
-             .group_by(member.c.name, rows.c.week, rows.c.activity)
-             .order_by(rows.c.week, member.c.name, rows.c.activity))
-    if scope.cohort_id is not None:
-        query = query.where(member.c.cohort_id == scope.cohort_id)
-    if scope.program_slug is not None:
-        query = query.where(rows.c.program_slug == scope.program_slug)
-    return [WeekHours(str(name), day if isinstance(day, date) else date.fromisoformat(day),
-                      str(activity), int(total or 0))
-            for name, day, activity, total in db.session.execute(query)]
-
-
-@dataclass(frozen=True)
-class ItemLine:
-    """How one quiz question fares on trainees' first attempts."""
-
-    module_title: str
-    question_title: str
-    source: str  # file:line of the question, for the author
-    answered: int
-    first_time_right: int
-    top_wrong: str | None  # the wrong choice picked most, as text
-    top_wrong_count: int
-
-    @property
-    def right_share(self) -> float:
-        """Return the share answered correctly on the first attempt."""
-        return self.first_time_right / self.answered if self.answered else 0.0
-
-
 def item_analysis(program: Program, scope: Scope) -> list[ItemLine]:
     """Return every question of the program with first-attempt results, hardest first."""
-    tallies: dict[tuple[str, str], dict[frozenset[str], int]] = defaultdict(dict)
-    for module_slug, question_key, chosen, count in first_attempt_answer_counts(
-            program.slug, _scoped_trainees(scope)):
-        picked = frozenset(json.loads(chosen))
-        bucket = tallies[(module_slug, question_key)]
-        bucket[picked] = bucket.get(picked, 0) + count
-    lines = []
-    for module in program.modules:
-        for question in module.questions:
-            bucket = tallies.get((module.slug, question.key), {})
-            right = bucket.get(question.correct_keys, 0)
-            wrong: dict[str, int] = defaultdict(int)
-            for picked, count in bucket.items():
-                for key in picked - question.correct_keys:
-                    wrong[key] += count
-            top = max(wrong.items(), key=lambda item: item[1], default=None)
-            top_text = _choice_text(question, top[0]) if top else None
-            lines.append(ItemLine(module.title, question.title,
-                                  f"{_source(module.source_path)}:{question.line}",
-                                  sum(bucket.values()), right, top_text, top[1] if top else 0))
-    lines.sort(key=lambda line: (line.answered == 0, line.right_share))
-    return lines
-
-
-def _source(path: Path) -> str:
-    return display_path(path)
-
-
-def _choice_text(question: Question, key: str) -> str:
-    try:
-        choice = question.choice(key)
-    except KeyError:
-        return key
-    # Choices are rendered Markdown; the report shows their words only.
-    return unescape(re.sub(r"<[^>]+>", "", choice.html)).strip()
+    if scope.supervisor_id is not None:
+        return item_analysis_reference(program, scope)  # no tally per supervisor's trainees
+    cohort_key, program_key = _tally_scope(scope)
+    tally = AnswerCount
+    query = select(tally.module_slug, tally.question_key, tally.chosen, tally.answers).where(
+        tally.cohort_key == cohort_key, tally.program_key == program_key,
+        tally.program_slug == program.slug, tally.answers != 0)
+    return item_lines(program, [(str(module), str(question), str(chosen), int(count))
+                                for module, question, chosen, count in db.session.execute(query)])
 
 
 def supervisor_loads(supervisor_id: int | None = None, limit: int | None = None

@@ -39,7 +39,7 @@ from lms.cohorts.services import membership_rows
 from lms.extensions import db
 from lms.learning import figures as learning_figures
 from lms.practice import figures as practice_figures
-from lms.reports import tallies
+from lms.reports import tallies, turnaround
 from lms.reports.models import StageCount, SupervisorQueue, TraineeSummary
 from lms.reports.stages import Scope, Stage, row_params, rows_of, trainee_rows
 
@@ -179,11 +179,12 @@ def settle(session: Session | None = None) -> None:
     assert isinstance(trainees, set) and isinstance(supervisors, set)
     ids = sorted(trainees)
     connection = session.connection()
+    deciders: set[int] = set()
     for start in range(0, len(ids), BATCH):
         batch = ids[start:start + BATCH]
         refresh(session, batch)
         if _has_tallies(connection):
-            tallies.refresh(connection, batch)
+            deciders.update(tallies.refresh(connection, batch, _has_oversight(connection)))
         # A trainee's entries count in each of their supervisors' queues.
         supervisors.update(connection.execute(
             select(SupervisorAssignment.supervisor_id)
@@ -191,10 +192,15 @@ def settle(session: Session | None = None) -> None:
     chosen = sorted(supervisors)
     for start in range(0, len(chosen), BATCH):
         refresh_queues(connection, chosen[start:start + BATCH])
+    # After every batch: a recount reads the scopes of all the supervisor's trainees.
+    recount = sorted(deciders)
+    for start in range(0, len(recount), BATCH):
+        turnaround.refresh(connection, recount[start:start + BATCH])
 
 
 _READY: WeakSet[Engine] = WeakSet()
 _TALLIES_READY: WeakSet[Engine] = WeakSet()
+_OVERSIGHT_READY: WeakSet[Engine] = WeakSet()
 
 
 def _has_tables(connection: Connection) -> bool:
@@ -216,6 +222,15 @@ def _has_tallies(connection: Connection) -> bool:
         if not inspect(connection).has_table(tallies.TALLY.name):
             return False
         _TALLIES_READY.add(connection.engine)
+    return True
+
+
+def _has_oversight(connection: Connection) -> bool:
+    """Return whether the database has the answer and turnaround tallies yet (their migration)."""
+    if connection.engine not in _OVERSIGHT_READY:
+        if not inspect(connection).has_table(turnaround.TABLE.name):
+            return False
+        _OVERSIGHT_READY.add(connection.engine)
     return True
 
 
@@ -274,7 +289,9 @@ def rebuild_on(connection: Connection) -> int:
     count = rebuild_trainees_on(connection)
     recount_on(connection)
     if _has_tallies(connection):
-        tallies.rebuild_on(connection)
+        tallies.rebuild_weekly_on(connection)
+    if _has_oversight(connection):
+        tallies.rebuild_oversight_on(connection)
     return count
 
 
