@@ -1,7 +1,7 @@
 """certification: wallet copies are kept as issued (no update or delete)
 
 Revision ID: e2c4a6b8d0f1
-Revises: d1f3a5c7e9b4
+Revises: e8c4a2f6b1d3
 Create Date: 2026-12-06 19:30:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e2c4a6b8d0f1'
-down_revision = 'd1f3a5c7e9b4'
+down_revision = 'e8c4a2f6b1d3'
 branch_labels = None
 depends_on = None
 
