@@ -14,8 +14,10 @@ from lms.practice.profile import activity_types
 from lms.reports import charts
 from lms.reports.services import (
     Scope,
+    Turnaround,
     funnel,
     item_analysis,
+    slowest_turnaround,
     time_to_certificate,
     turnaround,
     weekly_hours,
@@ -31,6 +33,10 @@ TITLES = {
 }
 #: The page shows the hardest questions; the CSV has them all.
 ITEMS_SHOWN = 15
+#: The page shows the supervisors slowest to decide (a program may have thousands, and the
+#: page keeps its weight budget); the CSV has them all.
+SUPERVISORS_SHOWN = 15
+TURNAROUND_HEADER = ["supervisor", "decisions", "median hours to decide", "returned (%)"]
 
 
 @dataclass(frozen=True)
@@ -76,14 +82,35 @@ def report_rows(kind: str, scope: Scope, today: date) -> tuple[list[str], list[l
         return ["module", "question", "source", "first attempts", "right first time (%)",
                 "wrong choice picked most", "times picked"], rows
     if kind == "turnaround":
-        return (["supervisor", "decisions", "median hours to decide", "returned (%)"],
-                [[line.name, line.decisions,
-                  round(line.median_hours, 1) if line.median_hours is not None else "",
-                  round(100 * line.returned_share)] for line in turnaround(scope)])
+        return TURNAROUND_HEADER, _turnaround_rows(turnaround(scope))
     labels = _activity_labels(scope)
     return (["cohort", "week beginning", "activity type", "hours"],
             [[line.cohort, line.week.isoformat(), labels.get(line.activity, line.activity),
               _hours(line.minutes)] for line in weekly_hours(scope, today)])
+
+
+def _turnaround_rows(lines: list[Turnaround]) -> list[list[object]]:
+    return [[line.name, line.decisions,
+             round(line.median_hours, 1) if line.median_hours is not None else "",
+             round(100 * line.returned_share)] for line in lines]
+
+
+def _turnaround_report(scope: Scope) -> Report:
+    """Return the turnaround of the supervisors slowest to decide, with their count."""
+    kind, title = "turnaround", TITLES["turnaround"]
+    lines, total = slowest_turnaround(scope, SUPERVISORS_SHOWN)
+    rows = _turnaround_rows(lines)
+    if not rows:
+        return Report(kind, title, "No supervisor has decided on an entry in this selection yet.",
+                      None, TURNAROUND_HEADER, rows)
+    timed = [row for row in rows if row[2] != ""]
+    desc = "Median hours from submission to decision: " + "; ".join(
+        f"{row[0]} {row[2]}" for row in timed) + "." if timed else "No timings yet."
+    chart = charts.bars(f"chart-{kind}", title, desc,
+                        [(str(row[0]), float(row[2])) for row in timed], " h")  # type: ignore[arg-type]
+    note = (f"The page shows the {len(rows)} supervisors slowest to decide, of {total}; the CSV "
+            "has every one.") if total > len(rows) else ""
+    return Report(kind, title, None, chart, TURNAROUND_HEADER, rows, note)
 
 
 def _programs(scope: Scope) -> list[Program]:
@@ -100,6 +127,8 @@ def _activity_labels(scope: Scope) -> dict[str, str]:
 
 def build_report(kind: str, scope: Scope, today: date) -> Report:
     """Return a report with its chart and table."""
+    if kind == "turnaround":
+        return _turnaround_report(scope)
     header, rows = report_rows(kind, scope, today)
     title = TITLES[kind]
     chart_id = f"chart-{kind}"
@@ -114,7 +143,6 @@ def build_report(kind: str, scope: Scope, today: date) -> Report:
     if not rows:
         empty = {"timing": "No one in this selection has a certificate yet.",
                  "items": "No quiz has been taken in this selection yet.",
-                 "turnaround": "No supervisor has decided on an entry in this selection yet.",
                  "hours": "No approved practice in the last 12 weeks for any cohort here."}
         return Report(kind, title, empty[kind], None, header, rows)
     if kind == "timing":
@@ -137,13 +165,6 @@ def build_report(kind: str, scope: Scope, today: date) -> Report:
         note = (f"The page shows the {len(shown)} hardest of {len(rows)} questions; the CSV "
                 "has every one.") if len(rows) > len(shown) else ""
         return Report(kind, title, None, chart, header, shown, note)
-    if kind == "turnaround":
-        timed = [row for row in rows if row[2] != ""]
-        desc = "Median hours from submission to decision: " + "; ".join(
-            f"{row[0]} {row[2]}" for row in timed) + "." if timed else "No timings yet."
-        chart = charts.bars(chart_id, title, desc, [(str(row[0]), float(row[2]))  # type: ignore[arg-type]
-                                                    for row in timed], " h")
-        return Report(kind, title, None, chart, header, rows)
     weeks = sorted({str(row[1]) for row in rows})
     by_activity: dict[str, dict[str, float]] = defaultdict(dict)
     for _cohort, week, activity, hours in rows:

@@ -272,20 +272,43 @@ def _tally_scope(scope: Scope) -> tuple[int, str]:
 
 
 def turnaround(scope: Scope) -> list[Turnaround]:
-    """Return each supervisor's decisions, median hours to decide and share returned."""
+    """Return each supervisor's decisions, median hours to decide and share returned, by name."""
+    return _turnaround(scope, None)[0]
+
+
+def slowest_turnaround(scope: Scope, limit: int) -> tuple[list[Turnaround], int]:
+    """Return the supervisors slowest to decide (no timing yet: last), and how many there are."""
+    return _turnaround(scope, limit)
+
+
+def _turnaround(scope: Scope, slowest: int | None) -> tuple[list[Turnaround], int]:
     if scope.supervisor_id is not None:
-        return turnaround_reference(scope)  # no tally per supervisor's trainees
+        lines = turnaround_reference(scope)  # no tally per supervisor's trainees
+        total = len(lines)
+        if slowest is not None:
+            lines = sorted(lines, key=_slowest_first)[:slowest]
+        return lines, total
     cohort_key, program_key = _tally_scope(scope)
     row = SupervisorTurnaround
     query = (select(row.supervisor_id, User.display_name, User.email, row.decisions,
-                    row.returned, row.median_hours)
+                    row.returned, row.median_hours, func.count().over())
              .join(User, User.id == row.supervisor_id)
-             .where(row.cohort_key == cohort_key, row.program_key == program_key)
-             .order_by(User.display_name, User.email))
-    return [Turnaround(int(sid), str(name or email), int(decisions),
-                       max(float(hours), 0.0) if hours is not None else None,
-                       int(returned or 0) / int(decisions))
-            for sid, name, email, decisions, returned, hours in db.session.execute(query)]
+             .where(row.cohort_key == cohort_key, row.program_key == program_key))
+    if slowest is None:
+        query = query.order_by(User.display_name, User.email)
+    else:
+        query = query.order_by(row.median_hours.is_(None), row.median_hours.desc(),
+                               User.display_name, User.email).limit(slowest)
+    found = db.session.execute(query).all()
+    return ([Turnaround(int(sid), str(name or email), int(decisions),
+                        max(float(hours), 0.0) if hours is not None else None,
+                        int(returned or 0) / int(decisions))
+             for sid, name, email, decisions, returned, hours, _total in found],
+            int(found[0][-1]) if found else 0)
+
+
+def _slowest_first(line: Turnaround) -> tuple[bool, float, str]:
+    return (line.median_hours is None, -(line.median_hours or 0.0), line.name)
 
 
 def weekly_hours(scope: Scope, today: date, weeks: int = 12) -> list[WeekHours]:

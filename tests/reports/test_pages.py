@@ -129,3 +129,34 @@ def test_statement_count_does_not_grow_with_trainees(app, people, client, sign_i
             assert client.get(url).status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+def test_the_page_shows_the_slowest_supervisors_and_the_csv_every_one(app, people, client,
+                                                                     sign_in):
+    from datetime import timedelta
+
+    from lms.admin.services import assign_supervisor
+    from lms.practice.models import Decision
+    from lms.practice.services import decide
+
+    with app.app_context():
+        # 17 supervisors; the one numbered n takes n hours to decide.
+        for number in range(17):
+            supervisor = make_user(Role.SUPERVISOR, f"sup{number}@example.org",
+                                   f"Supervisor {number:02}")
+            trainee = make_user(Role.TRAINEE, f"t{number}@example.org", f"Trainee {number}")
+            enroll(trainee, "foundations")
+            assign_supervisor(trainee, supervisor, None)
+            entry = make_entry(trainee.id, submit=True)
+            decide(entry, supervisor, Decision.APPROVE, seen_submission=1,
+                   now=entry.submitted_at + timedelta(hours=number))
+        db.session.commit()
+    sign_in("admin@example.org")
+    page = client.get("/admin/reports").get_data(as_text=True)
+    section = page[page.index('id="turnaround-heading"'):]
+    section = section[:section.index("</section>")]
+    shown = re.findall(r'<th scope="row">(Supervisor \d\d)</th>', section)
+    assert shown == [f"Supervisor {number:02}" for number in range(16, 1, -1)]  # slowest first
+    assert "The page shows the 15 supervisors slowest to decide, of 17" in section
+    csv = client.get("/admin/reports/turnaround.csv").get_data(as_text=True)
+    assert all(f"Supervisor {number:02}" in csv for number in range(17))
