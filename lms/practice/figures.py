@@ -137,7 +137,12 @@ def waiting_rows(supervisor_ids: Select[int] | BindParameter[Any]
             .join(PracticeEntry, and_(PracticeEntry.trainee_id == SupervisorAssignment.trainee_id,
                                       PracticeEntry.state == EntryState.SUBMITTED))
             .where(User.role == Role.SUPERVISOR, User.is_active,
-                   SupervisorAssignment.supervisor_id.in_(supervisor_ids))
+                   SupervisorAssignment.supervisor_id.in_(supervisor_ids),
+                   # Lets the planner read only these supervisors' trainees' entries by index,
+                   # not every waiting entry (0.4-5.7 s for one supervisor at 100,000 trainees).
+                   PracticeEntry.trainee_id.in_(
+                       select(SupervisorAssignment.trainee_id)
+                       .where(SupervisorAssignment.supervisor_id.in_(supervisor_ids))))
             .group_by(SupervisorAssignment.supervisor_id))
 
 
