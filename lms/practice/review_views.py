@@ -66,7 +66,7 @@ def queue() -> str:
     page = QueuePage(supervisor_id=current_user.id, page=requested_page(), per_page=PAGE_SIZE,
                      error_out=False)
     return render_template("practice/queue.html", page=page, queue_article=queue_articles(),
-                           running=running_totals(page.items), action_form=ActionForm())
+                           running=running_totals(page.items))
 
 
 def _submission(value: str | None) -> int | None:

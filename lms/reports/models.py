@@ -168,3 +168,21 @@ class SupervisorTurnaround(Model):
     decisions: Mapped[int]
     returned: Mapped[int]
     median_hours: Mapped[float | None] = mapped_column(Float)
+
+
+class FunnelCount(Model):
+    """The completion funnel's counts of summary rows in one report scope, moved with each row.
+
+    Keyed like the tallies: (cohort_key, program_key), 0 and '' for any. Counting 100,000
+    summary rows for the funnel read them all; lms.reports.funnel moves these by the
+    difference whenever the summary hook rewrites rows.
+    """
+
+    cohort_key: Mapped[int] = mapped_column(primary_key=True)
+    program_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    invited: Mapped[int]
+    joined: Mapped[int]
+    first_quiz: Mapped[int]
+    modules_done: Mapped[int]
+    practice_met: Mapped[int]
+    certified: Mapped[int]

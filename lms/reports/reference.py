@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from html import unescape
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 
 from lms.auth.assignments import trainee_ids_of
 from lms.catalog.content import Program, Question, display_path
@@ -41,6 +41,17 @@ def in_scope(scope: Scope) -> list[ColumnElement[bool]]:
     if scope.supervisor_id is not None:
         conditions.append(S.user_id.in_(trainee_ids_of(scope.supervisor_id)))
     return conditions
+
+
+def funnel_counts(scope: Scope) -> list[int]:
+    """Return the funnel's counts of summary rows in scope, in lms.reports.funnel.STEPS order."""
+    done, practice = S.modules_done, S.practice_met
+    query = select(func.count(), func.sum(case((S.joined, 1), else_=0)),
+                   func.sum(case((S.modules_passed > 0, 1), else_=0)),
+                   func.sum(case((done, 1), else_=0)),
+                   func.sum(case((and_(done, practice), 1), else_=0)),
+                   func.sum(case((S.certificates > 0, 1), else_=0))).where(*in_scope(scope))
+    return [int(value or 0) for value in db.session.execute(query).one()]
 
 
 def scoped_trainees(scope: Scope) -> Select[int] | None:

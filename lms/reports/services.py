@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.engine import Connection
 
 from lms.auth.models import User
@@ -21,6 +21,7 @@ from lms.certification.figures import issued_since
 from lms.cohorts.services import Cohort
 from lms.extensions import db
 from lms.practice.figures import Turnaround, WaitingLoad
+from lms.reports import funnel as funnel_counters
 from lms.reports import summary, tallies
 from lms.reports import turnaround as turnaround_tally
 from lms.reports.models import (
@@ -34,6 +35,7 @@ from lms.reports.models import (
 from lms.reports.reference import (
     ItemLine,
     WeekHours,
+    funnel_counts,
     in_scope,
     item_analysis_reference,
     item_lines,
@@ -87,13 +89,16 @@ def rebuild_summaries(connection: Connection | None = None, which: str = "both")
     """Rewrite every trainee summary and supervisor queue row; return how many trainee rows.
 
     Run after a program's requirements change (new content). Each migration's backfill passes
-    its own connection and which table it made ("trainees", "queues", "tallies" or
+    its own connection and which table it made ("trainees", "queues", "tallies", "funnel" or
     "oversight": the answer and turnaround tallies).
     """
     if connection is None:
         return summary.rebuild(db.session())
     if which == "tallies":
         tallies.rebuild_weekly_on(connection)
+        return 0
+    if which == "funnel":
+        funnel_counters.rebuild_on(connection)
         return 0
     if which == "oversight":
         tallies.rebuild_oversight_on(connection)
@@ -225,16 +230,14 @@ class Funnel:
 
 def funnel(scope: Scope, today: date) -> Funnel:
     """Return the completion funnel, each step counting those who also passed the one before."""
-    done = S.modules_done
-    practice = S.practice_met
-    certified = S.certificates > 0
-    query = select(func.count(), func.sum(case((S.joined, 1), else_=0)),
-                   func.sum(case((S.modules_passed > 0, 1), else_=0)),
-                   func.sum(case((done, 1), else_=0)),
-                   func.sum(case((and_(done, practice), 1), else_=0)),
-                   func.sum(case((certified, 1), else_=0))).where(*_in_scope(scope))
-    counts = [int(value or 0) for value in db.session.execute(query).one()]
-    return Funnel(*counts)
+    if scope.supervisor_id is not None:  # no counters per supervisor's trainees
+        return funnel_reference(scope, today)
+    return Funnel(*funnel_counters.read(db.session.connection(), *_tally_scope(scope)))
+
+
+def funnel_reference(scope: Scope, today: date) -> Funnel:
+    """Return the funnel counted from the summary rows themselves: what the counters keep."""
+    return Funnel(*funnel_counts(scope))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ and the hook.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
@@ -39,7 +40,7 @@ from lms.cohorts.services import membership_rows
 from lms.extensions import db
 from lms.learning import figures as learning_figures
 from lms.practice import figures as practice_figures
-from lms.reports import tallies, turnaround
+from lms.reports import funnel, tallies, turnaround
 from lms.reports.models import StageCount, SupervisorQueue, TraineeSummary
 from lms.reports.stages import Scope, Stage, row_params, rows_of, trainee_rows
 
@@ -201,6 +202,7 @@ def settle(session: Session | None = None) -> None:
 _READY: WeakSet[Engine] = WeakSet()
 _TALLIES_READY: WeakSet[Engine] = WeakSet()
 _OVERSIGHT_READY: WeakSet[Engine] = WeakSet()
+_FUNNEL_READY: WeakSet[Engine] = WeakSet()
 
 
 def _has_tables(connection: Connection) -> bool:
@@ -222,6 +224,15 @@ def _has_tallies(connection: Connection) -> bool:
         if not inspect(connection).has_table(tallies.TALLY.name):
             return False
         _TALLIES_READY.add(connection.engine)
+    return True
+
+
+def _has_funnel(connection: Connection) -> bool:
+    """Return whether the database has the funnel counters yet (their migration)."""
+    if connection.engine not in _FUNNEL_READY:
+        if not inspect(connection).has_table(funnel.TABLE.name):
+            return False
+        _FUNNEL_READY.add(connection.engine)
     return True
 
 
@@ -260,20 +271,29 @@ def refresh(session: Session, user_ids: list[int]) -> None:
     # Core statements on the session's connection: the bound values go to the select, and no
     # summary object is ever held by the session to go stale.
     connection = session.connection()
-    by_stage = (select(TABLE.c.base_stage, func.count()).where(TABLE.c.user_id.in_(user_ids))
-                .group_by(TABLE.c.base_stage))
-    before: dict[str, int] = dict(connection.execute(by_stage).all())
+    # What the stage counters and the funnel counters read of these rows, before and after.
+    keys = [TABLE.c.base_stage, TABLE.c.cohort_id, TABLE.c.program_slug, *funnel.flags()]
+    grouped = (select(*keys, func.count()).where(TABLE.c.user_id.in_(user_ids))
+               .group_by(*keys))
+    before = connection.execute(grouped).all()
     connection.execute(delete(TABLE).where(TABLE.c.user_id.in_(user_ids)))
     connection.execute(insert(TABLE).from_select(
         SUMMARY_COLUMNS, select(*(rows.c[name] for name in SUMMARY_COLUMNS))),
         _params(user_ids))
-    after: dict[str, int] = dict(connection.execute(by_stage).all())
-    moves = [{"base_stage": stage, "trainees": after.get(stage, 0) - before.get(stage, 0)}
-             for stage in sorted(set(before) | set(after))]
-    moves = [move for move in moves if move["trainees"]]
+    after = connection.execute(grouped).all()
+    by_stage: dict[str, int] = defaultdict(int)
+    for sign, found in ((-1, before), (1, after)):
+        for row in found:
+            by_stage[row[0]] += sign * int(row[-1])
+    moves = [{"base_stage": stage, "trainees": count}
+             for stage, count in sorted(by_stage.items()) if count]
     if moves:
         # Only a change of stage writes a counter row, so most refreshes lock none.
         connection.execute(_add_to_counts(connection), moves)
+    if _has_funnel(connection):
+        changed = funnel.moves([row[1:] for row in before], [row[1:] for row in after])
+        if changed:
+            funnel.add(connection, changed)
 
 
 def rebuild(session: Session) -> int:
@@ -288,6 +308,8 @@ def rebuild_on(connection: Connection) -> int:
     rebuild_queues_on(connection)
     count = rebuild_trainees_on(connection)
     recount_on(connection)
+    if _has_funnel(connection):
+        funnel.rebuild_on(connection)
     if _has_tallies(connection):
         tallies.rebuild_weekly_on(connection)
     if _has_oversight(connection):

@@ -1,4 +1,4 @@
-"""Item analysis and supervisor turnaround read from their tallies equal their reference queries."""
+"""Item analysis, turnaround and the funnel read from their tallies equal their references."""
 
 from __future__ import annotations
 
@@ -25,9 +25,11 @@ from lms.practice.services import (
     update_entry,
 )
 from lms.reports import summary
-from lms.reports.models import AnswerCount, SupervisorTurnaround
+from lms.reports.models import AnswerCount, FunnelCount, SupervisorTurnaround
 from lms.reports.services import (
     Scope,
+    funnel,
+    funnel_reference,
     item_analysis,
     item_analysis_reference,
     rebuild_summaries,
@@ -57,6 +59,7 @@ def _agree(cohorts: list[int]) -> None:
     for scope in _scopes(cohorts):
         assert item_analysis(program, scope) == item_analysis_reference(program, scope), scope
         assert turnaround(scope) == turnaround_reference(scope), scope
+        assert funnel(scope, date.today()) == funnel_reference(scope, date.today()), scope
 
 
 def _trainee(supervisors: list[int]) -> int:
@@ -251,10 +254,14 @@ def test_a_rebuild_restores_the_tallies(app, people):
         scope = Scope(cohort_id=cohorts[0])
         lines, figures = item_analysis(program, scope), turnaround(scope)
         assert figures and any(line.answered for line in lines)
+        counted = funnel(scope, date.today())
+        assert counted.invited == 1 and counted.first_quiz == 1
         db.session.execute(delete(AnswerCount))
         db.session.execute(delete(SupervisorTurnaround))
-        assert turnaround(scope) == []
+        db.session.execute(delete(FunnelCount))
+        assert turnaround(scope) == [] and funnel(scope, date.today()).invited == 0
         rebuild_summaries()
         db.session.commit()
         assert (item_analysis(program, scope), turnaround(scope)) == (lines, figures)
+        assert funnel(scope, date.today()) == counted
         _agree(cohorts)
