@@ -162,6 +162,10 @@ class SupervisorTurnaround(Model):
     from every decision they made, with the reference query's own window and hours.
     """
 
+    # The reports page lists a scope's slowest supervisors: a top-N read of this index.
+    __table_args__ = (Index("ix_supervisor_turnaround_slowest", "cohort_key", "program_key",
+                            "median_hours"),)
+
     cohort_key: Mapped[int] = mapped_column(primary_key=True)
     program_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     supervisor_id: Mapped[int] = mapped_column(primary_key=True)

@@ -289,29 +289,30 @@ def _turnaround(scope: Scope, slowest: int | None) -> tuple[list[Turnaround], in
         lines = turnaround_reference(scope)  # no tally per supervisor's trainees
         total = len(lines)
         if slowest is not None:
-            lines = sorted(lines, key=_slowest_first)[:slowest]
+            lines = sorted(lines, key=lambda line: (line.median_hours is None,
+                                                    -(line.median_hours or 0.0),
+                                                    -line.supervisor_id))[:slowest]
         return lines, total
     cohort_key, program_key = _tally_scope(scope)
     row = SupervisorTurnaround
+    in_scope = (row.cohort_key == cohort_key, row.program_key == program_key)
+    # Counted apart from the page (an index range), so that LIMIT reads only the page's rows.
+    counted = select(func.count()).select_from(row).where(*in_scope).scalar_subquery()
     query = (select(row.supervisor_id, User.display_name, User.email, row.decisions,
-                    row.returned, row.median_hours, func.count().over())
-             .join(User, User.id == row.supervisor_id)
-             .where(row.cohort_key == cohort_key, row.program_key == program_key))
+                    row.returned, row.median_hours, counted)
+             .join(User, User.id == row.supervisor_id).where(*in_scope))
     if slowest is None:
         query = query.order_by(User.display_name, User.email)
     else:
-        query = query.order_by(row.median_hours.is_(None), row.median_hours.desc(),
-                               User.display_name, User.email).limit(slowest)
+        # Ties by id, not name, so the index gives the order without sorting every row.
+        query = query.order_by(row.median_hours.desc().nulls_last(),
+                               row.supervisor_id.desc()).limit(slowest)
     found = db.session.execute(query).all()
     return ([Turnaround(int(sid), str(name or email), int(decisions),
                         max(float(hours), 0.0) if hours is not None else None,
                         int(returned or 0) / int(decisions))
              for sid, name, email, decisions, returned, hours, _total in found],
             int(found[0][-1]) if found else 0)
-
-
-def _slowest_first(line: Turnaround) -> tuple[bool, float, str]:
-    return (line.median_hours is None, -(line.median_hours or 0.0), line.name)
 
 
 def weekly_hours(scope: Scope, today: date, weeks: int = 12) -> list[WeekHours]:
