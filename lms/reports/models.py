@@ -190,3 +190,17 @@ class FunnelCount(Model):
     modules_done: Mapped[int]
     practice_met: Mapped[int]
     certified: Mapped[int]
+
+
+class TimingFigure(Model):
+    """Days from invitation to first certificate in one report scope: how many, median, p90.
+
+    Percentiles do not add up, so lms.reports.timing works a scope's figures out again, with
+    the reference's own window, whenever a summary rewrite changes the days in that scope.
+    """
+
+    cohort_key: Mapped[int] = mapped_column(primary_key=True)
+    program_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    certified: Mapped[int]
+    median_days: Mapped[float | None] = mapped_column(Float)
+    p90_days: Mapped[float | None] = mapped_column(Float)

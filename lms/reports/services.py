@@ -22,7 +22,7 @@ from lms.cohorts.services import Cohort
 from lms.extensions import db
 from lms.practice.figures import Turnaround, WaitingLoad
 from lms.reports import funnel as funnel_counters
-from lms.reports import summary, tallies
+from lms.reports import summary, tallies, timing
 from lms.reports import turnaround as turnaround_tally
 from lms.reports.models import (
     AnswerCount,
@@ -43,7 +43,7 @@ from lms.reports.reference import (
     weekly_hours_reference,
 )
 from lms.reports.stages import EXPIRY_WINDOW_DAYS, QUIET_DAYS, STAGE_LABELS, Scope, Stage, stage_at
-from lms.sqltime import aware_utc, days_between, rank_at
+from lms.sqltime import aware_utc
 
 __all__ = [
     "STAGE_LABELS",
@@ -89,8 +89,8 @@ def rebuild_summaries(connection: Connection | None = None, which: str = "both")
     """Rewrite every trainee summary and supervisor queue row; return how many trainee rows.
 
     Run after a program's requirements change (new content). Each migration's backfill passes
-    its own connection and which table it made ("trainees", "queues", "tallies", "funnel" or
-    "oversight": the answer and turnaround tallies).
+    its own connection and which table it made ("trainees", "queues", "tallies", "funnel",
+    "timing" or "oversight": the answer and turnaround tallies).
     """
     if connection is None:
         return summary.rebuild(db.session())
@@ -99,6 +99,9 @@ def rebuild_summaries(connection: Connection | None = None, which: str = "both")
         return 0
     if which == "funnel":
         funnel_counters.rebuild_on(connection)
+        return 0
+    if which == "timing":
+        timing.rebuild_on(connection)
         return 0
     if which == "oversight":
         tallies.rebuild_oversight_on(connection)
@@ -251,19 +254,14 @@ class Timing:
 
 def time_to_certificate(scope: Scope, today: date) -> Timing:
     """Return the median and 90th-percentile days from invitation to first certificate."""
-    days = days_between(S.created_at, S.first_issued).label("days")
-    ranked = (select(days, func.row_number().over(order_by=days).label("position"),
-                     func.count().over().label("total"))
-              .where(S.first_issued.is_not(None), *_in_scope(scope)).subquery("ranked"))
-    query = select(ranked.c.position, ranked.c.total, ranked.c.days).where(
-        ranked.c.position.in_([rank_at(ranked.c.total, 1, 2), rank_at(ranked.c.total, 9, 10)]))
-    found = db.session.execute(query).all()
-    if not found:
-        return Timing(0, None, None)
-    total = int(found[0].total)
-    by_position = {int(row.position): max(float(row.days), 0.0) for row in found}
-    return Timing(total, by_position.get((total + 1) // 2),
-                  by_position.get((total * 9 + 9) // 10))
+    if scope.supervisor_id is not None:  # no figures kept per supervisor's trainees
+        return time_to_certificate_reference(scope, today)
+    return Timing(*timing.read(db.session.connection(), *_tally_scope(scope)))
+
+
+def time_to_certificate_reference(scope: Scope, today: date) -> Timing:
+    """Return the figures ranked from the summary rows themselves: what the kept ones equal."""
+    return Timing(*timing.figures(db.session.connection(), _in_scope(scope)))
 
 
 def _tally_scope(scope: Scope) -> tuple[int, str]:

@@ -40,7 +40,7 @@ from lms.cohorts.services import membership_rows
 from lms.extensions import db
 from lms.learning import figures as learning_figures
 from lms.practice import figures as practice_figures
-from lms.reports import funnel, tallies, turnaround
+from lms.reports import funnel, tallies, timing, turnaround
 from lms.reports.models import StageCount, SupervisorQueue, TraineeSummary
 from lms.reports.stages import Scope, Stage, row_params, rows_of, trainee_rows
 
@@ -199,50 +199,37 @@ def settle(session: Session | None = None) -> None:
         turnaround.refresh(connection, recount[start:start + BATCH])
 
 
-_READY: WeakSet[Engine] = WeakSet()
-_TALLIES_READY: WeakSet[Engine] = WeakSet()
-_OVERSIGHT_READY: WeakSet[Engine] = WeakSet()
-_FUNNEL_READY: WeakSet[Engine] = WeakSet()
+#: Per table, the engines whose database is known to have it (checked once per engine).
+_READY: dict[str, WeakSet[Engine]] = {}
+
+
+def _has(connection: Connection, table: str) -> bool:
+    """Return whether the database has this table yet (not before the migration making it).
+
+    A database at an older revision (a migration test, a script run before upgrading) has no
+    rows to keep; each migration fills its table from the records when it runs.
+    """
+    ready = _READY.setdefault(table, WeakSet())
+    if connection.engine not in ready:
+        if not inspect(connection).has_table(table):
+            return False
+        ready.add(connection.engine)
+    return True
 
 
 def _has_tables(connection: Connection) -> bool:
-    """Return whether the database has the summary tables yet (not before its migration).
-
-    A database at an older revision (a migration test, a script run before upgrading) has no
-    rows to keep; the migration fills them from the records when it runs.
-    """
-    if connection.engine not in _READY:
-        if not inspect(connection).has_table(COUNTS.name):
-            return False
-        _READY.add(connection.engine)
-    return True
+    """Return whether the database has the summary tables yet."""
+    return _has(connection, COUNTS.name)
 
 
 def _has_tallies(connection: Connection) -> bool:
-    """Return whether the database has the weekly minutes tally yet (its own migration)."""
-    if connection.engine not in _TALLIES_READY:
-        if not inspect(connection).has_table(tallies.TALLY.name):
-            return False
-        _TALLIES_READY.add(connection.engine)
-    return True
-
-
-def _has_funnel(connection: Connection) -> bool:
-    """Return whether the database has the funnel counters yet (their migration)."""
-    if connection.engine not in _FUNNEL_READY:
-        if not inspect(connection).has_table(funnel.TABLE.name):
-            return False
-        _FUNNEL_READY.add(connection.engine)
-    return True
+    """Return whether the database has the weekly minutes tally yet."""
+    return _has(connection, tallies.TALLY.name)
 
 
 def _has_oversight(connection: Connection) -> bool:
-    """Return whether the database has the answer and turnaround tallies yet (their migration)."""
-    if connection.engine not in _OVERSIGHT_READY:
-        if not inspect(connection).has_table(turnaround.TABLE.name):
-            return False
-        _OVERSIGHT_READY.add(connection.engine)
-    return True
+    """Return whether the database has the answer and turnaround tallies yet."""
+    return _has(connection, turnaround.TABLE.name)
 
 
 def refresh_queues(connection: Connection, supervisor_ids: list[int]) -> None:
@@ -271,8 +258,10 @@ def refresh(session: Session, user_ids: list[int]) -> None:
     # Core statements on the session's connection: the bound values go to the select, and no
     # summary object is ever held by the session to go stale.
     connection = session.connection()
-    # What the stage counters and the funnel counters read of these rows, before and after.
-    keys = [TABLE.c.base_stage, TABLE.c.cohort_id, TABLE.c.program_slug, *funnel.flags()]
+    # What the stage counters, the funnel counters and the time to certificate read of these
+    # rows, before and after: (stage, cohort, program, days, *funnel steps, rows).
+    keys = [TABLE.c.base_stage, TABLE.c.cohort_id, TABLE.c.program_slug, timing.days(),
+            *funnel.flags()]
     grouped = (select(*keys, func.count()).where(TABLE.c.user_id.in_(user_ids))
                .group_by(*keys))
     before = connection.execute(grouped).all()
@@ -290,10 +279,14 @@ def refresh(session: Session, user_ids: list[int]) -> None:
     if moves:
         # Only a change of stage writes a counter row, so most refreshes lock none.
         connection.execute(_add_to_counts(connection), moves)
-    if _has_funnel(connection):
-        changed = funnel.moves([row[1:] for row in before], [row[1:] for row in after])
+    if _has(connection, funnel.TABLE.name):
+        changed = funnel.moves([(*row[1:3], *row[4:]) for row in before],
+                               [(*row[1:3], *row[4:]) for row in after])
         if changed:
             funnel.add(connection, changed)
+    if _has(connection, timing.TABLE.name):
+        timing.refresh(connection, timing.changed_scopes(
+            [(*row[1:4], row[-1]) for row in before], [(*row[1:4], row[-1]) for row in after]))
 
 
 def rebuild(session: Session) -> int:
@@ -308,8 +301,10 @@ def rebuild_on(connection: Connection) -> int:
     rebuild_queues_on(connection)
     count = rebuild_trainees_on(connection)
     recount_on(connection)
-    if _has_funnel(connection):
+    if _has(connection, funnel.TABLE.name):
         funnel.rebuild_on(connection)
+    if _has(connection, timing.TABLE.name):
+        timing.rebuild_on(connection)
     if _has_tallies(connection):
         tallies.rebuild_weekly_on(connection)
     if _has_oversight(connection):

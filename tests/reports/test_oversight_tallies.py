@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 
 from lms.auth.models import Role
 from lms.catalog.services import get_catalog
+from lms.certification.models import Certificate
 from lms.cohorts.services import cohort_of, create_cohort, get_cohort, move_to_cohort
 from lms.extensions import db
 from lms.learning.services import QuizUnavailable, enroll, start_attempt, submit_attempt
@@ -33,17 +34,19 @@ from lms.reports.services import (
     item_analysis,
     item_analysis_reference,
     rebuild_summaries,
+    time_to_certificate,
+    time_to_certificate_reference,
     turnaround,
     turnaround_reference,
 )
 from tests.conftest import get_user
-from tests.factories import make_user
+from tests.factories import make_certificate, make_user
 from tests.practice.helpers import REFLECTION, foundations
 
 _numbers = itertools.count()
 PROGRAM = "foundations"
 ACTIONS = ("quiz-right", "quiz-wrong", "approved", "returned", "submitted", "resubmitted",
-           "deleted", "cohort-new", "cohort-other", "cohort-other", "commit")
+           "deleted", "cohort-new", "cohort-other", "cohort-other", "certified", "commit")
 
 
 def _scopes(cohorts: list[int]) -> list[Scope]:
@@ -60,6 +63,8 @@ def _agree(cohorts: list[int]) -> None:
         assert item_analysis(program, scope) == item_analysis_reference(program, scope), scope
         assert turnaround(scope) == turnaround_reference(scope), scope
         assert funnel(scope, date.today()) == funnel_reference(scope, date.today()), scope
+        assert time_to_certificate(scope, date.today()) == time_to_certificate_reference(
+            scope, date.today()), scope
 
 
 def _trainee(supervisors: list[int]) -> int:
@@ -152,6 +157,11 @@ def _apply(action: str, trainee_id: int, number: int, supervisor_id: int,
         found = get_cohort(others[number % len(others)])
         assert found is not None
         move_to_cohort(get_user(trainee_id), found, None)
+    elif action == "certified" and not db.session.scalar(
+            select(Certificate.id).where(Certificate.user_id == trainee_id)):
+        # Invited some days ago, so that the days to a first certificate differ.
+        get_user(trainee_id).created_at = utcnow() - timedelta(days=number % 60)
+        make_certificate(trainee_id)
     elif action == "commit":
         db.session.commit()
 
