@@ -289,16 +289,19 @@ def _step(web: AccessiblePage, step: str, seed: dict[str, object],
         page.get_by_label("Code").fill(pyotp.TOTP(secret).at(time.time() + 30))
         page.get_by_role("button", name="Continue").click()
         web.check()
+        verified_at = time.monotonic()
         assert "/sign-in" not in page.url, page.inner_text("main")
         # The other server worker may hold this session's identity from before the code for up
         # to LMS_IDENTITY_CACHE_SECONDS (5 s, the documented bound for pages that only read),
-        # and meanwhile sends /account/two-step home: wait out that bound, no longer.
-        deadline = time.monotonic() + 7
-        while time.monotonic() < deadline:
-            web.goto("/account/two-step")
-            if urlsplit(page.url).path == "/account/two-step":
-                break
+        # and meanwhile sends /account/two-step to the code page. Wait out that bound from the
+        # moment the code was accepted (on a loaded machine one page load can take seconds, so a
+        # deadline counted from later could end too soon), then allow a few slow loads more.
+        time.sleep(max(0.0, verified_at + 6 - time.monotonic()))
+        deadline = time.monotonic() + 10
+        web.goto("/account/two-step")
+        while urlsplit(page.url).path != "/account/two-step" and time.monotonic() < deadline:
             time.sleep(1)
+            web.goto("/account/two-step")
         _visit(web, "/account/two-step", helps)
         expect(page.get_by_role("heading", name="Two-step sign-in is on")).to_be_visible()
     else:
