@@ -11,9 +11,11 @@ from typing import Any
 
 from sqlalchemy import (
     BindParameter,
+    ScalarSelect,
     Select,
     SQLColumnExpression,
     Text,
+    bindparam,
     cast,
     func,
     select,
@@ -26,6 +28,7 @@ from lms.learning.models import Enrollment, ModuleProgress, QuizAttempt
 
 __all__ = [
     "enrolment_rows",
+    "first_program_slug",
     "first_attempt_answer_counts",
     "first_attempt_answer_rows",
     "last_learning_steps",
@@ -44,6 +47,15 @@ def enrolment_rows() -> Select[int, str]:
     """Return (user_id, program_slug) for every enrolment."""
     return select(Enrollment.user_id.label("user_id"),
                   Enrollment.program_slug.label("program_slug"))
+
+
+def first_program_slug(user_id: SQLColumnExpression[int]) -> ScalarSelect[str]:
+    """Return the person's first enrolment among the bound `program_slugs`, as a subquery."""
+    # Bound with the programs the content still has, it picks as services.programs_by_trainee.
+    return (select(Enrollment.program_slug)
+            .where(Enrollment.user_id == user_id,
+                   Enrollment.program_slug.in_(bindparam("program_slugs", expanding=True)))
+            .order_by(Enrollment.enrolled_at, Enrollment.id).limit(1).scalar_subquery())
 
 
 def passed_module_rows(user_ids: Select[int] | None = None) -> Select[int, str, str]:

@@ -7,16 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import (
-    ScalarSelect,
-    SQLColumnExpression,
-    and_,
-    bindparam,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import User
@@ -103,15 +94,6 @@ def programs_of(user: User) -> list[Program]:
 _ENROLMENTS_OF = (select(Enrollment.user_id, Enrollment.program_slug)
                   .where(Enrollment.user_id.in_(bindparam("user_ids", expanding=True)))
                   .order_by(Enrollment.enrolled_at, Enrollment.id))
-
-
-def first_program_slug(user_id: SQLColumnExpression[int]) -> ScalarSelect[str]:
-    """Return a subquery for a person's first enrolment among the programs bound as
-    `program_slugs` (those the content still has), as programs_by_trainee picks it."""
-    return (select(Enrollment.program_slug)
-            .where(Enrollment.user_id == user_id,
-                   Enrollment.program_slug.in_(bindparam("program_slugs", expanding=True)))
-            .order_by(Enrollment.enrolled_at, Enrollment.id).limit(1).scalar_subquery())
 
 
 def programs_by_trainee(trainee_ids: Iterable[int]) -> dict[int, Program]:

@@ -15,14 +15,14 @@ from functools import cache, lru_cache
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, bindparam, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, tuple_
 from sqlalchemy.orm import aliased
 
 from lms.auth.models import SupervisorAssignment, User
 from lms.catalog.content import Catalog
 from lms.catalog.services import get_catalog
 from lms.extensions import db
-from lms.learning.services import first_program_slug
+from lms.learning.figures import first_program_slug
 from lms.practice import profile
 from lms.practice.models import EntryState, PracticeDecision, PracticeEntry
 
@@ -64,11 +64,13 @@ class QueueItem:
         return self.submissions > 1
 
 
-def _trainees_of_supervisor() -> Select[int]:
+def _waiting_for_supervisor() -> list[ColumnElement[bool]]:
+    """Return the conditions for entries waiting for the bound supervisor."""
     # An IN over the supervisor's assignments lets the planner start from them and read each
     # trainee's waiting entries by index, instead of every waiting entry in the program.
-    return select(SupervisorAssignment.trainee_id).where(
+    trainees = select(SupervisorAssignment.trainee_id).where(
         SupervisorAssignment.supervisor_id == bindparam("supervisor_id"))
+    return [PracticeEntry.trainee_id.in_(trainees), PracticeEntry.state == EntryState.SUBMITTED]
 
 
 @cache
@@ -78,8 +80,7 @@ def queue_statement() -> Select[*tuple[Any, ...]]:
     # The page (and the total, worked out before LIMIT) first; the names and last comment are
     # then joined for its rows only.
     page = (select(entry.id, entry.submitted_at, func.count().over().label("total"))
-            .where(entry.trainee_id.in_(_trainees_of_supervisor()),
-                   entry.state == EntryState.SUBMITTED)
+            .where(*_waiting_for_supervisor())
             .order_by(entry.submitted_at, entry.id)
             .limit(bindparam("limit")).offset(bindparam("offset")).subquery("page"))
     trainee = aliased(User, name="trainee")
@@ -96,7 +97,7 @@ def queue_statement() -> Select[*tuple[Any, ...]]:
     approved = (select(func.sum(earlier.minutes))
                 .where(earlier.trainee_id == entry.trainee_id,
                        earlier.state == EntryState.APPROVED,
-                       earlier.program_slug == first_program_slug(entry.trainee_id),
+                       earlier.program_slug == first_program,
                        tuple_(earlier.program_slug, earlier.activity)
                        .in_(bindparam("counted", expanding=True)))
                 .correlate(entry).scalar_subquery())
@@ -120,8 +121,7 @@ def queue_statement() -> Select[*tuple[Any, ...]]:
 def _count_statement() -> Select[*tuple[Any, ...]]:
     """Return the count of waiting entries, for a page past the end (which carries no total)."""
     return (select(func.count()).select_from(PracticeEntry)
-            .where(PracticeEntry.trainee_id.in_(_trainees_of_supervisor()),
-                   PracticeEntry.state == EntryState.SUBMITTED))
+            .where(*_waiting_for_supervisor()))
 
 
 def _item(row: Any) -> QueueItem:

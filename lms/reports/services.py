@@ -8,6 +8,7 @@ query in lms.reports.stages keeps current in the same transaction as the records
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -85,6 +86,18 @@ def install_summary() -> None:
     summary.install()
 
 
+def _rebuild_queues(connection: Connection) -> None:
+    summary.rebuild_queues_on(connection)
+    summary.recount_on(connection)
+
+
+#: What each migration's backfill rewrites, by the name it passes.
+PARTIAL_REBUILDS: dict[str, Callable[[Connection], None]] = {
+    "tallies": tallies.rebuild_weekly_on, "funnel": funnel_counters.rebuild_on,
+    "timing": timing.rebuild_on, "oversight": tallies.rebuild_oversight_on,
+    "queues": _rebuild_queues}
+
+
 def rebuild_summaries(connection: Connection | None = None, which: str = "both") -> int:
     """Rewrite every trainee summary and supervisor queue row; return how many trainee rows.
 
@@ -94,24 +107,11 @@ def rebuild_summaries(connection: Connection | None = None, which: str = "both")
     """
     if connection is None:
         return summary.rebuild(db.session())
-    if which == "tallies":
-        tallies.rebuild_weekly_on(connection)
-        return 0
-    if which == "funnel":
-        funnel_counters.rebuild_on(connection)
-        return 0
-    if which == "timing":
-        timing.rebuild_on(connection)
-        return 0
-    if which == "oversight":
-        tallies.rebuild_oversight_on(connection)
-        return 0
-    if which == "queues":
-        summary.rebuild_queues_on(connection)
-        summary.recount_on(connection)
-        return 0
     if which == "trainees":
         return summary.rebuild_trainees_on(connection)
+    if which in PARTIAL_REBUILDS:
+        PARTIAL_REBUILDS[which](connection)
+        return 0
     return summary.rebuild_on(connection)
 
 
