@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.engine import Connection
 
 from lms.auth.models import User
@@ -25,6 +25,7 @@ from lms.practice.figures import Turnaround, WaitingLoad
 from lms.reports import funnel as funnel_counters
 from lms.reports import summary, tallies, timing
 from lms.reports import turnaround as turnaround_tally
+from lms.reports.lists import TraineeLine, quiet_count, trainee_list
 from lms.reports.models import (
     AnswerCount,
     StageCount,
@@ -53,6 +54,7 @@ __all__ = [
     "Scope",
     "Stage",
     "SupervisorFigures",
+    "TraineeLine",
     "WaitingLoad",
     "Timing",
     "Turnaround",
@@ -117,8 +119,6 @@ def rebuild_summaries(connection: Connection | None = None, which: str = "both")
 
 S = TraineeSummary
 STAGE = stage_at(S.base_stage, S.expires_on)
-WORKING = [Stage.NOT_STARTED.value, Stage.LEARNING.value, Stage.PRACTISING.value,
-           Stage.ELIGIBLE.value]
 
 
 def _day(today: date) -> dict[str, object]:
@@ -129,12 +129,6 @@ def _day(today: date) -> dict[str, object]:
 def _in_scope(scope: Scope) -> list[ColumnElement[bool]]:
     """Return conditions keeping the summary rows in a scope (changes first brought in)."""
     return in_scope(scope)
-
-
-def _quiet(now: datetime) -> list[ColumnElement[bool]]:
-    """Return conditions for 'no activity for 30 days' among joined, uncertified trainees."""
-    return [S.base_stage.in_(WORKING),
-            or_(S.last_at.is_(None), S.last_at < now - timedelta(days=QUIET_DAYS))]
 
 
 def stage_counts(scope: Scope, today: date) -> dict[Stage, int]:
@@ -159,56 +153,6 @@ def stage_counts(scope: Scope, today: date) -> dict[Stage, int]:
     counts[Stage.EXPIRING] = ending - expired
     counts[Stage.CERTIFIED] = counts.get(Stage.CERTIFIED, 0) - ending
     return {stage: counts.get(stage, 0) for stage in Stage}
-
-
-def quiet_count(scope: Scope, now: datetime) -> int:
-    """Return how many trainees on the way to a certificate did nothing for 30 days."""
-    conditions = _in_scope(scope)
-    # Two ranges of the (base_stage, last_at) index, added up: an OR would read every row.
-    before = now - timedelta(days=QUIET_DAYS)
-    quiet = select(func.count()).select_from(S).where(
-        *conditions, S.base_stage.in_(WORKING), S.last_at < before).scalar_subquery()
-    never = select(func.count()).select_from(S).where(
-        *conditions, S.base_stage.in_(WORKING), S.last_at.is_(None)).scalar_subquery()
-    return int(db.session.scalar(select(quiet + never)) or 0)
-
-
-@dataclass(frozen=True)
-class TraineeLine:
-    """One trainee in a list behind a figure."""
-
-    user_id: int
-    name: str
-    program_slug: str
-    stage: Stage
-    modules_passed: int
-    modules_needed: int
-    counted_minutes: int
-    minutes_needed: int
-    last_at: datetime | None
-
-
-def trainee_list(scope: Scope, now: datetime, stage: Stage | None = None, quiet: bool = False,
-                 page: int = 1, per_page: int = 50) -> tuple[list[TraineeLine], int]:
-    """Return one page of trainees (by name) in a stage or quiet, and how many there are."""
-    conditions = _in_scope(scope)
-    if stage is not None:
-        conditions.append(STAGE == stage.value)
-    if quiet:
-        conditions.extend(_quiet(now))
-    params = _day(now.date())
-    total = int(db.session.scalar(select(func.count()).select_from(S).where(*conditions),
-                                  params) or 0)
-    query = (select(S.user_id, User.display_name, User.email, S.program_slug,
-                    STAGE.label("stage"), S.modules_passed, S.modules_needed,
-                    S.counted_minutes, S.minutes_needed, S.last_at)
-             .join(User, User.id == S.user_id)
-             .where(*conditions).order_by(User.display_name, User.email, S.program_slug)
-             .limit(per_page).offset((page - 1) * per_page))
-    return [TraineeLine(row.user_id, row.display_name or row.email, row.program_slug,
-                        Stage(row.stage), row.modules_passed, row.modules_needed,
-                        row.counted_minutes, row.minutes_needed, aware_utc(row.last_at))
-            for row in db.session.execute(query, params)], total
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,10 @@ class Stage(enum.StrEnum):
     EXPIRED = "expired"
 
 
+#: Joined, not certified: the stages whose trainees can be quiet.
+WORKING_STAGES = [Stage.NOT_STARTED.value, Stage.LEARNING.value, Stage.PRACTISING.value,
+                  Stage.ELIGIBLE.value]
+
 STAGE_LABELS = {
     Stage.INVITED: "Invited, not joined yet",
     Stage.NOT_STARTED: "Joined, not started",
@@ -82,6 +86,12 @@ class Scope:
     cohort_id: int | None = None
     program_slug: str | None = None
     supervisor_id: int | None = None
+
+
+def sort_name(display_name: SQLColumnExpression[str | None],
+              email: SQLColumnExpression[str]) -> ColumnElement[str]:
+    """Return the key trainee lists sort by: the name shown, or the e-mail address, lower-cased."""
+    return func.lower(func.coalesce(func.nullif(display_name, ""), email))
 
 
 def stage_at(base_stage: SQLColumnExpression[str], expires_on: SQLColumnExpression[date | None]
@@ -121,6 +131,7 @@ def _enrolments(scope: Scope, by_ids: bool = False) -> Subquery:
                    else_=literal("default", String()))
     query = (select(enrolment.c.user_id, enrolment.c.program_slug, profile.label("profile"),
                     member.c.cohort_id, User.password_hash.is_not(None).label("joined"),
+                    sort_name(User.display_name, User.email).label("sort_name"),
                     User.created_at, User.joined_at)
              .join(User, User.id == enrolment.c.user_id)
              .outerjoin(member, member.c.user_id == enrolment.c.user_id)
@@ -224,7 +235,12 @@ def _trainee_rows(catalog: Catalog, cohort: bool, program: bool, supervisor: boo
         else_=Stage.ELIGIBLE.value)
     expires_on = case((active, certificates.c.expires_on), else_=None)
     stage = stage_at(base_stage, expires_on)
-    query = (select(enrolment.c.user_id, enrolment.c.program_slug, enrolment.c.profile,
+    # Everyone who joined has a last step: an account made with a password before joining
+    # was recorded counts from its creation, so "quiet" is one index range.
+    joined_at = func.coalesce(enrolment.c.joined_at,
+                              case((enrolment.c.joined, enrolment.c.created_at)))
+    query = (select(enrolment.c.user_id, enrolment.c.program_slug, enrolment.c.sort_name,
+                    enrolment.c.profile,
                     enrolment.c.cohort_id, enrolment.c.created_at, enrolment.c.joined_at,
                     stage.label("stage"), base_stage.label("base_stage"),
                     expires_on.label("expires_on"), enrolment.c.joined,
@@ -235,7 +251,7 @@ def _trainee_rows(catalog: Catalog, cohort: bool, program: bool, supervisor: boo
                     .label("practice_met"),
                     func.coalesce(certificates.c.issued, 0).label("certificates"),
                     certificates.c.first_issued,
-                    func.coalesce(activity.c.last_at, enrolment.c.joined_at).label("last_at"))
+                    func.coalesce(activity.c.last_at, joined_at).label("last_at"))
              .join(req, and_(req.c.program == enrolment.c.program_slug,
                              req.c.profile == enrolment.c.profile))
              .outerjoin(modules, and_(modules.c.user_id == enrolment.c.user_id,
@@ -272,6 +288,5 @@ def stage_counts_query(rows: Subquery) -> Select:
 
 def quiet_filter(rows: Subquery, now: datetime) -> list[ColumnElement[bool]]:
     """Return conditions for 'no activity for 30 days' among joined, uncertified trainees."""
-    return [rows.c.stage.in_([Stage.NOT_STARTED.value, Stage.LEARNING.value,
-                              Stage.PRACTISING.value, Stage.ELIGIBLE.value]),
+    return [rows.c.stage.in_(WORKING_STAGES),
             or_(rows.c.last_at.is_(None), rows.c.last_at < now - timedelta(days=QUIET_DAYS))]

@@ -52,8 +52,10 @@ ALL = "all"
 #: rebuild reads every record: 47 s for 100,000 trainees on a loaded machine).
 REBUILD_ABOVE = 50_000
 BATCH = 500
-#: A user's own columns that the stage (or, for a supervisor, their queue) reads.
-USER_FIELDS = ("role", "is_active", "password_hash", "created_at", "joined_at")
+#: A user's own columns that the summary (or, for a supervisor, their queue) reads: the
+#: stage, and the name trainee lists sort by.
+USER_FIELDS = ("role", "is_active", "password_hash", "created_at", "joined_at",
+               "display_name", "email")
 TABLE: Table = TraineeSummary.__table__  # type: ignore[assignment]
 QUEUE: Table = SupervisorQueue.__table__  # type: ignore[assignment]
 COUNTS: Table = StageCount.__table__  # type: ignore[assignment]
@@ -217,6 +219,21 @@ def _has(connection: Connection, table: str) -> bool:
     return True
 
 
+def _columns(connection: Connection) -> list[str]:
+    """Return the summary columns this database has (a migration's backfill may run earlier).
+
+    The trainee lists' sort name came after the table; a database not yet upgraded that far
+    gets its rows without it, and the migration adding it fills it in.
+    """
+    ready = _READY.setdefault("trainee_summary.sort_name", WeakSet())
+    if connection.engine in ready:
+        return SUMMARY_COLUMNS
+    present = {column["name"] for column in inspect(connection).get_columns(TABLE.name)}
+    if "sort_name" in present:
+        ready.add(connection.engine)
+    return [name for name in SUMMARY_COLUMNS if name in present]
+
+
 def _has_tables(connection: Connection) -> bool:
     """Return whether the database has the summary tables yet."""
     return _has(connection, COUNTS.name)
@@ -266,9 +283,9 @@ def refresh(session: Session, user_ids: list[int]) -> None:
                .group_by(*keys))
     before = connection.execute(grouped).all()
     connection.execute(delete(TABLE).where(TABLE.c.user_id.in_(user_ids)))
+    columns = _columns(connection)
     connection.execute(insert(TABLE).from_select(
-        SUMMARY_COLUMNS, select(*(rows.c[name] for name in SUMMARY_COLUMNS))),
-        _params(user_ids))
+        columns, select(*(rows.c[name] for name in columns))), _params(user_ids))
     after = connection.execute(grouped).all()
     by_stage: dict[str, int] = defaultdict(int)
     for sign, found in ((-1, before), (1, after)):
@@ -315,9 +332,10 @@ def rebuild_on(connection: Connection) -> int:
 def rebuild_trainees_on(connection: Connection) -> int:
     """Rewrite every trainee summary row on a connection; return how many there are."""
     rows = trainee_rows(get_catalog(), Scope())
+    columns = _columns(connection)
     connection.execute(delete(TABLE))
     connection.execute(insert(TABLE).from_select(
-        SUMMARY_COLUMNS, select(*(rows.c[name] for name in SUMMARY_COLUMNS))), _params())
+        columns, select(*(rows.c[name] for name in columns))), _params())
     return int(connection.scalar(select(func.count()).select_from(TABLE)) or 0)
 
 

@@ -22,6 +22,10 @@ bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
 bp.record_once(lambda _state: install_summary())
 
 PAGE_SIZE = 50
+#: How each list is ordered (lms.reports.lists reads it in that order), said above the table.
+LIST_ORDER: dict[object, str] = {
+    Stage.EXPIRING: "soonest expiry first", Stage.EXPIRED: "most recently expired first",
+    "quiet": "longest without activity first"}
 
 
 def _scope() -> tuple[Scope, Cohort | None]:
@@ -70,6 +74,13 @@ def trainees() -> str:
     title = ("No activity for 30 days" if quiet else STAGE_LABELS[stage] if stage
              else "Every trainee")
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    # The pager keeps every filter; a cohort already names its program.
+    filters = {"stage": stage.value if stage else None, "quiet": "1" if quiet else None,
+               "cohort": cohort.id if cohort else None,
+               "program": None if cohort else scope.program_slug}
     return render_template("reports/trainees.html", lines=lines, total=total, title=title,
                            page=page, pages=pages, stage=stage, quiet=quiet, cohort=cohort,
+                           program=None if cohort or scope.program_slug is None
+                           else get_catalog().programs[scope.program_slug], filters=filters,
+                           order=LIST_ORDER.get("quiet" if quiet else stage, "by name"),
                            labels=STAGE_LABELS)

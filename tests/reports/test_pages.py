@@ -61,6 +61,29 @@ def test_admin_home_shows_each_figure_with_its_list(app, filled, client, sign_in
     assert "Load 0" in listed and "Load 1" not in listed
 
 
+def test_a_long_list_pages_by_name_and_keeps_its_filters(app, people, client, sign_in,
+                                                         monkeypatch):
+    from lms.reports import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    with app.app_context():
+        for name in ("Cleo", "avery", "Bo"):
+            enroll(make_user(Role.TRAINEE, f"{name.lower()}@example.org", name), "foundations")
+        db.session.commit()
+    sign_in("admin@example.org")
+    url = "/admin/reports/trainees?stage=not-started&program=foundations"
+    first = client.get(url).get_data(as_text=True)
+    assert "Joined, not started: Peer Support Foundations" in first
+    assert "by name" in first and first.index("avery") < first.index("Bo")
+    assert "Cleo" not in first
+    assert ('href="/admin/reports/trainees?page=2&amp;stage=not-started&amp;program=foundations"'
+            in first)
+    second = client.get(url + "&page=2").get_data(as_text=True)
+    assert "Cleo" in second and "Previous" in second
+    quiet = client.get("/admin/reports/trainees?quiet=1").get_data(as_text=True)
+    assert "No one is in this list right now." in quiet
+
+
 def test_reports_have_a_chart_a_table_and_csv(app, filled, client, sign_in):
     sign_in("admin@example.org")
     page = client.get(f"/admin/reports?cohort={filled}").get_data(as_text=True)
