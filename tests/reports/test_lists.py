@@ -112,3 +112,24 @@ def test_every_list_pages_through_the_reference_in_its_order(app, group, later):
             quiet = _reference(scope, now, None, True)
             assert _listed(scope, now, None, True) == quiet, scope
             assert quiet_count(scope, now) == len(quiet), scope
+
+
+def test_a_new_name_moves_the_trainee_in_the_list(app_ctx):
+    from lms.account.services import change_name
+
+    ids = []
+    for name in ("Anna", "Bruno", "Chen"):
+        user = make_user(Role.TRAINEE, f"{name.lower()}-{next(_numbers)}@example.org", name)
+        enroll(user, PROGRAM)
+        ids.append(user.id)
+    db.session.commit()
+
+    def order() -> list[int]:
+        lines, _ = trainee_list(Scope(), utcnow(), Stage.NOT_STARTED, per_page=500)
+        return [line.user_id for line in lines if line.user_id in ids]
+
+    assert order() == ids
+    anna = get_user(ids[0])
+    assert change_name(anna, "Zoe", anna)
+    db.session.commit()
+    assert order() == [ids[1], ids[2], ids[0]]
