@@ -41,6 +41,13 @@ def pages() -> dict[str, tuple[str, str]]:
         found[f"trainees, {stage.value}"] = ("admin",
                                              f"/admin/reports/trainees?stage={stage.value}")
     found["trainees, quiet"] = ("admin", "/admin/reports/trainees?quiet=1")
+    # The same lists narrowed as the reports page narrows them: a program, a cohort.
+    for scope, query in (("program", "program=foundations"), ("one cohort", f"cohort={cohort}")):
+        for label, which in (("learning", "stage=learning"), ("expired", "stage=expired"),
+                             ("quiet", "quiet=1")):
+            found[f"trainees, {label}, {scope}"] = (
+                "admin", f"/admin/reports/trainees?{which}&{query}")
+    found["trainees, everyone"] = ("admin", "/admin/reports/trainees")
     return found
 
 

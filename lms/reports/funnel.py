@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Table, case, delete, func, insert, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Subquery
 
 from lms.reports.models import FunnelCount, TraineeSummary
 from lms.reports.turnaround import ANY_COHORT, ANY_PROGRAM
@@ -71,16 +72,20 @@ def read(connection: Connection, cohort_key: int, program_key: str) -> list[int]
     return [int(value) for value in row] if row else [0] * len(STEPS)
 
 
+def in_every_scope(*columns: Any) -> Subquery:
+    """Return each summary row's columns once per scope it counts in, keyed like scope_keys."""
+    s = SUMMARY.c
+    everyone = select(literal(ANY_COHORT).label("cohort_key"),
+                      literal(ANY_PROGRAM).label("program_key"), *columns)
+    program = select(literal(ANY_COHORT), s.program_slug, *columns)
+    cohort = select(s.cohort_id, literal(ANY_PROGRAM), *columns).where(s.cohort_id.is_not(None))
+    both = select(s.cohort_id, s.program_slug, *columns).where(s.cohort_id.is_not(None))
+    return union_all(everyone, program, cohort, both).subquery("keyed")
+
+
 def rebuild_on(connection: Connection) -> None:
     """Rewrite every counter from the summary rows."""
-    s = SUMMARY.c
-    steps = [step.label(name) for step, name in zip(flags(), STEPS, strict=True)]
-    everyone = select(literal(ANY_COHORT).label("cohort_key"),
-                      literal(ANY_PROGRAM).label("program_key"), *steps)
-    program = select(literal(ANY_COHORT), s.program_slug, *steps)
-    cohort = select(s.cohort_id, literal(ANY_PROGRAM), *steps).where(s.cohort_id.is_not(None))
-    both = select(s.cohort_id, s.program_slug, *steps).where(s.cohort_id.is_not(None))
-    rows = union_all(everyone, program, cohort, both).subquery("keyed")
+    rows = in_every_scope(*(step.label(name) for step, name in zip(flags(), STEPS, strict=True)))
     connection.execute(delete(TABLE))
     connection.execute(insert(TABLE).from_select(
         ["cohort_key", "program_key", *STEPS],

@@ -3,14 +3,15 @@
 Every list reads its page from an index in the order it shows, so a page costs the same with
 100 trainees or 100,000: by name within a stage (and within a cohort or a program), by expiry
 for certificates expiring or expired (soonest first, most recent first), and by last
-activity for trainees with none for 30 days (the longest quiet first). Counts come from the
-per-stage counters where they answer, and from index ranges where they depend on the day.
+activity for trainees with none for 30 days (the longest quiet first). Counts come from each
+scope's per-stage counters where they answer, and from index ranges where they depend on the
+day.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -18,6 +19,7 @@ from sqlalchemy import (
     ColumnExpressionArgument,
     Select,
     bindparam,
+    case,
     func,
     select,
     union_all,
@@ -35,6 +37,7 @@ from lms.reports.stages import (
     Stage,
     stage_at,
 )
+from lms.reports.turnaround import ANY_COHORT, ANY_PROGRAM
 from lms.sqltime import aware_utc
 
 S = TraineeSummary
@@ -62,9 +65,7 @@ class TraineeLine:
 
 
 def _params(now: datetime) -> dict[str, object]:
-    today = now.date()
-    return {"today": today, "expiring_by": today + timedelta(days=EXPIRY_WINDOW_DAYS),
-            "quiet_before": now - timedelta(days=QUIET_DAYS)}
+    return {**stage_day(now.date()), "quiet_before": now - timedelta(days=QUIET_DAYS)}
 
 
 def stage_conditions(stage: Stage) -> list[ColumnElement[bool]]:
@@ -102,24 +103,70 @@ def _quiet_keys(scope: list[ColumnElement[bool]], enough: int) -> Select[tuple[i
         found.c.last_at, found.c.user_id, found.c.program_slug).limit(enough)
 
 
-def _count(scope: Scope, conditions: list[ColumnElement[bool]], stage: Stage | None,
-           quiet: bool) -> Select[Any]:
+def _scope_key(scope: Scope) -> tuple[int, str] | None:
+    """Return the keys of a scope's stage counters; None for a supervisor's trainees (none kept)."""
+    if scope.supervisor_id is not None:
+        return None
+    return (scope.cohort_id if scope.cohort_id is not None else ANY_COHORT,
+            scope.program_slug if scope.program_slug is not None else ANY_PROGRAM)
+
+
+def _stored(key: tuple[int, str]) -> Select[Any]:
+    return select(func.coalesce(func.sum(StageCount.trainees), 0)).where(
+        StageCount.cohort_key == key[0], StageCount.program_key == key[1])
+
+
+def _lapsing(scoped: list[ColumnElement[bool]]) -> Select[Any]:
+    """Return how many active certificates in scope have lapsed, and lapse within 90 days."""
+    return select(func.coalesce(func.sum(case((S.expires_on <= TODAY, 1), else_=0)), 0),
+                  func.count()).where(*scoped, S.base_stage == Stage.CERTIFIED.value,
+                                      S.expires_on <= EXPIRING_BY)
+
+
+def _count(scope: Scope, scoped: list[ColumnElement[bool]],
+           conditions: list[ColumnElement[bool]], stage: Stage | None, quiet: bool
+           ) -> Select[Any]:
     """Return a select of how many rows a list holds, from counters where they answer."""
-    counted = select(func.count()).select_from(S).where(*conditions)
-    if quiet or scope != Scope():
-        return counted
-    stored = select(func.coalesce(func.sum(StageCount.trainees), 0))
+    key = _scope_key(scope)
+    if quiet or key is None or stage in (Stage.EXPIRING, Stage.EXPIRED):
+        return select(func.count()).select_from(S).where(*conditions)
     if stage is None:
-        return stored
-    if stage not in CERTIFIED_STAGES:
-        return stored.where(StageCount.base_stage == stage.value)
+        return _stored(key)
     if stage is Stage.CERTIFIED:  # every active certificate, less those that lapse soon
-        lapsing = (select(func.count()).select_from(S)
-                   .where(S.base_stage == Stage.CERTIFIED.value, S.expires_on <= EXPIRING_BY)
-                   .scalar_subquery())
-        return select(stored.where(StageCount.base_stage == Stage.CERTIFIED.value)
+        lapsing = _lapsing(scoped).with_only_columns(func.count()).scalar_subquery()
+        return select(_stored(key).where(StageCount.base_stage == Stage.CERTIFIED.value)
                       .scalar_subquery() - lapsing)
-    return counted
+    return _stored(key).where(StageCount.base_stage == stage.value)
+
+
+def stage_counts(scope: Scope, today: date) -> dict[Stage, int]:
+    """Return how many trainee enrolments are in each stage (every stage, zeros included).
+
+    The per-stage counters answer at once; only certificates expiring within 90 days or
+    expired are counted, from an index range of the summary.
+    """
+    scoped = in_scope(scope)
+    params = stage_day(today)
+    key = _scope_key(scope)
+    if key is None:
+        stage = stage_at(S.base_stage, S.expires_on)
+        query = select(stage, func.count()).where(*scoped).group_by(stage)
+        found = {value: count for value, count in db.session.execute(query, params)}
+        return {stage: int(found.get(stage.value, 0)) for stage in Stage}
+    counts = {Stage(value): int(count) for value, count in db.session.execute(
+        select(StageCount.base_stage, StageCount.trainees).where(
+            StageCount.cohort_key == key[0], StageCount.program_key == key[1]))}
+    expired, ending = (int(value) for value in db.session.execute(
+        _lapsing(scoped), params).one())
+    counts[Stage.EXPIRED] = expired
+    counts[Stage.EXPIRING] = ending - expired
+    counts[Stage.CERTIFIED] = counts.get(Stage.CERTIFIED, 0) - ending
+    return {stage: counts.get(stage, 0) for stage in Stage}
+
+
+def stage_day(today: date) -> dict[str, object]:
+    """Return the bound values the read-time stage needs for a day."""
+    return {"today": today, "expiring_by": today + timedelta(days=EXPIRY_WINDOW_DAYS)}
 
 
 def _conditions(scope: Scope, stage: Stage | None, quiet: bool
@@ -137,7 +184,7 @@ def trainee_list(scope: Scope, now: datetime, stage: Stage | None = None, quiet:
     """Return one page of trainees in a stage (or quiet, or all), and how many there are."""
     scoped, conditions = _conditions(scope, stage, quiet)
     params = _params(now)
-    total = int(db.session.scalar(_count(scope, conditions, stage, quiet), params) or 0)
+    total = int(db.session.scalar(_count(scope, scoped, conditions, stage, quiet), params) or 0)
     skip = (page - 1) * per_page
     stage_now = stage_at(S.base_stage, S.expires_on).label("stage")
     columns = (S.user_id, User.display_name, User.email, S.program_slug, stage_now,
@@ -162,5 +209,6 @@ def trainee_list(scope: Scope, now: datetime, stage: Stage | None = None, quiet:
 
 def quiet_count(scope: Scope, now: datetime) -> int:
     """Return how many trainees on the way to a certificate did nothing for 30 days."""
-    _, conditions = _conditions(scope, None, True)
-    return int(db.session.scalar(_count(scope, conditions, None, True), _params(now)) or 0)
+    scoped, conditions = _conditions(scope, None, True)
+    return int(db.session.scalar(_count(scope, scoped, conditions, None, True), _params(now))
+               or 0)

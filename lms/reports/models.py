@@ -27,8 +27,15 @@ class TraineeSummary(Model):
         Index("ix_trainee_summary_stage_last", "base_stage", "last_at"),
         Index("ix_trainee_summary_stage_name", "base_stage", "sort_name"),
         Index("ix_trainee_summary_name", "sort_name"),
-        Index("ix_trainee_summary_cohort_name", "cohort_id", "base_stage", "sort_name"),
+        Index("ix_trainee_summary_cohort_name", "cohort_id", "program_slug", "base_stage",
+              "sort_name"),
+        Index("ix_trainee_summary_cohort_expiry", "cohort_id", "program_slug", "base_stage",
+              "expires_on"),
+        Index("ix_trainee_summary_cohort_last", "cohort_id", "program_slug", "base_stage",
+              "last_at"),
         Index("ix_trainee_summary_program_name", "program_slug", "base_stage", "sort_name"),
+        Index("ix_trainee_summary_program_expiry", "program_slug", "base_stage", "expires_on"),
+        Index("ix_trainee_summary_program_last", "program_slug", "base_stage", "last_at"),
         Index("ix_trainee_summary_first_issued", "first_issued"),
     )
 
@@ -75,12 +82,17 @@ class SupervisorQueue(Model):
 
 
 class StageCount(Model):
-    """How many enrolments stand at each base stage, moved with every summary row rewritten.
+    """How many enrolments stand at each base stage in one report scope, moved with each row.
 
-    Counting 100,000 summary rows by stage reads them all; these few rows answer it at once.
-    Expiring, expired and quiet still come from the summary's indexes on the day they are read.
+    Keyed like the funnel counters: (cohort_key, program_key), 0 and '' for any. Counting
+    100,000 summary rows by stage reads them all; these few rows answer it at once. Expiring,
+    expired and quiet still come from the summary's indexes on the day they are read.
     """
 
+    __tablename__ = "scope_stage_count"
+
+    cohort_key: Mapped[int] = mapped_column(primary_key=True)
+    program_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     base_stage: Mapped[str] = mapped_column(String(16), primary_key=True)
     trainees: Mapped[int]
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.engine import Connection
 
 from lms.auth.models import User
@@ -25,13 +25,11 @@ from lms.practice.figures import Turnaround, WaitingLoad
 from lms.reports import funnel as funnel_counters
 from lms.reports import summary, tallies, timing
 from lms.reports import turnaround as turnaround_tally
-from lms.reports.lists import TraineeLine, quiet_count, trainee_list
+from lms.reports.lists import TraineeLine, quiet_count, stage_counts, trainee_list
 from lms.reports.models import (
     AnswerCount,
-    StageCount,
     SupervisorQueue,
     SupervisorTurnaround,
-    TraineeSummary,
     WeeklyMinutes,
 )
 from lms.reports.reference import (
@@ -44,7 +42,7 @@ from lms.reports.reference import (
     turnaround_reference,
     weekly_hours_reference,
 )
-from lms.reports.stages import EXPIRY_WINDOW_DAYS, QUIET_DAYS, STAGE_LABELS, Scope, Stage, stage_at
+from lms.reports.stages import QUIET_DAYS, STAGE_LABELS, Scope, Stage
 from lms.sqltime import aware_utc
 
 __all__ = [
@@ -88,16 +86,13 @@ def install_summary() -> None:
     summary.install()
 
 
-def _rebuild_queues(connection: Connection) -> None:
-    summary.rebuild_queues_on(connection)
-    summary.recount_on(connection)
-
-
 #: What each migration's backfill rewrites, by the name it passes.
 PARTIAL_REBUILDS: dict[str, Callable[[Connection], None]] = {
+    "stages": summary.recount_on,
     "tallies": tallies.rebuild_weekly_on, "funnel": funnel_counters.rebuild_on,
     "timing": timing.rebuild_on, "oversight": tallies.rebuild_oversight_on,
-    "queues": _rebuild_queues}
+    # The stage counters of that revision are counted again by the one that keys them by scope.
+    "queues": summary.rebuild_queues_on}
 
 
 def rebuild_summaries(connection: Connection | None = None, which: str = "both") -> int:
@@ -117,42 +112,9 @@ def rebuild_summaries(connection: Connection | None = None, which: str = "both")
     return summary.rebuild_on(connection)
 
 
-S = TraineeSummary
-STAGE = stage_at(S.base_stage, S.expires_on)
-
-
-def _day(today: date) -> dict[str, object]:
-    """Return the bound values the read-time stage needs."""
-    return {"today": today, "expiring_by": today + timedelta(days=EXPIRY_WINDOW_DAYS)}
-
-
 def _in_scope(scope: Scope) -> list[ColumnElement[bool]]:
     """Return conditions keeping the summary rows in a scope (changes first brought in)."""
     return in_scope(scope)
-
-
-def stage_counts(scope: Scope, today: date) -> dict[Stage, int]:
-    """Return how many trainee enrolments are in each stage (every stage, zeros included).
-
-    For everyone, the per-stage counters answer at once and only certificates expiring within
-    90 days or expired are counted from the summary's (base_stage, expires_on) index.
-    """
-    conditions = _in_scope(scope)
-    if conditions:
-        query = select(STAGE, func.count()).where(*conditions).group_by(STAGE)
-        found = {stage: count for stage, count in db.session.execute(query, _day(today))}
-        return {stage: int(found.get(stage.value, 0)) for stage in Stage}
-    counts = {Stage(stage): int(count) for stage, count in db.session.execute(
-        select(StageCount.base_stage, StageCount.trainees))}
-    day = _day(today)
-    lapsing = select(func.sum(case((S.expires_on <= day["today"], 1), else_=0)),
-                     func.count()).where(S.base_stage == Stage.CERTIFIED.value,
-                                         S.expires_on <= day["expiring_by"])
-    expired, ending = (int(value or 0) for value in db.session.execute(lapsing).one())
-    counts[Stage.EXPIRED] = expired
-    counts[Stage.EXPIRING] = ending - expired
-    counts[Stage.CERTIFIED] = counts.get(Stage.CERTIFIED, 0) - ending
-    return {stage: counts.get(stage, 0) for stage in Stage}
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ from lms.learning import figures as learning_figures
 from lms.practice import figures as practice_figures
 from lms.reports import funnel, tallies, timing, turnaround
 from lms.reports.models import StageCount, SupervisorQueue, TraineeSummary
-from lms.reports.stages import Scope, Stage, row_params, rows_of, trainee_rows
+from lms.reports.stages import Scope, row_params, rows_of, trainee_rows
 
 #: Where the session keeps the ids whose rows are due, per kind, or ALL for a full rebuild.
 PENDING = "lantern.summary_pending"
@@ -235,8 +235,8 @@ def _columns(connection: Connection) -> list[str]:
 
 
 def _has_tables(connection: Connection) -> bool:
-    """Return whether the database has the summary tables yet."""
-    return _has(connection, COUNTS.name)
+    """Return whether the database has the summary and queue tables yet (one migration)."""
+    return _has(connection, QUEUE.name)
 
 
 def _has_tallies(connection: Connection) -> bool:
@@ -287,13 +287,15 @@ def refresh(session: Session, user_ids: list[int]) -> None:
     connection.execute(insert(TABLE).from_select(
         columns, select(*(rows.c[name] for name in columns))), _params(user_ids))
     after = connection.execute(grouped).all()
-    by_stage: dict[str, int] = defaultdict(int)
+    by_stage: dict[tuple[int, str, str], int] = defaultdict(int)
     for sign, found in ((-1, before), (1, after)):
         for row in found:
-            by_stage[row[0]] += sign * int(row[-1])
-    moves = [{"base_stage": stage, "trainees": count}
-             for stage, count in sorted(by_stage.items()) if count]
-    if moves:
+            for cohort_key, program_key in funnel.scope_keys(row[1], row[2]):
+                by_stage[(cohort_key, program_key, row[0])] += sign * int(row[-1])
+    moves = [{"cohort_key": cohort_key, "program_key": program_key, "base_stage": stage,
+              "trainees": count}
+             for (cohort_key, program_key, stage), count in sorted(by_stage.items()) if count]
+    if moves and _has(connection, COUNTS.name):
         # Only a change of stage writes a counter row, so most refreshes lock none.
         connection.execute(_add_to_counts(connection), moves)
     if _has(connection, funnel.TABLE.name):
@@ -345,18 +347,20 @@ def _add_to_counts(connection: Connection) -> Any:
     statement: Any = (postgresql.insert(COUNTS) if dialect == "postgresql"
                       else sqlite.insert(COUNTS))
     return statement.on_conflict_do_update(
-        index_elements=[COUNTS.c.base_stage],
+        index_elements=[COUNTS.c.cohort_key, COUNTS.c.program_key, COUNTS.c.base_stage],
         set_={"trainees": COUNTS.c.trainees + statement.excluded.trainees})
 
 
 def recount_on(connection: Connection) -> None:
-    """Rewrite the per-stage counters from the summary rows (a row for every stage)."""
+    """Rewrite the per-stage counters of every scope from the summary rows."""
+    if not _has(connection, COUNTS.name):
+        return
+    rows = funnel.in_every_scope(TABLE.c.base_stage)
     connection.execute(delete(COUNTS))
-    found: dict[str, int] = dict(connection.execute(
-        select(TABLE.c.base_stage, func.count()).group_by(TABLE.c.base_stage)).all())
-    connection.execute(insert(COUNTS), [{"base_stage": stage.value,
-                                         "trainees": found.get(stage.value, 0)}
-                                        for stage in Stage])
+    connection.execute(insert(COUNTS).from_select(
+        ["cohort_key", "program_key", "base_stage", "trainees"],
+        select(rows.c.cohort_key, rows.c.program_key, rows.c.base_stage, func.count())
+        .group_by(rows.c.cohort_key, rows.c.program_key, rows.c.base_stage)))
 
 
 def rebuild_queues_on(connection: Connection) -> None:

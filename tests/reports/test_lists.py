@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from datetime import date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +15,7 @@ from lms.cohorts.services import create_cohort, move_to_cohort
 from lms.extensions import db
 from lms.learning.services import enroll
 from lms.models import utcnow
-from lms.reports.services import Scope, Stage, quiet_count, trainee_list
+from lms.reports.services import Scope, Stage, quiet_count, stage_counts, trainee_list
 from lms.reports.stages import QUIET_DAYS, WORKING_STAGES, row_params, trainee_rows
 from lms.sqltime import aware_utc
 from tests.conftest import get_user
@@ -41,7 +42,7 @@ people = st.tuples(
 )
 
 
-def _make(person: tuple, cohorts: list) -> None:
+def _make(person: tuple, cohorts: list) -> int:
     name, joined, days_ago, recorded, quiz, expiry, cohort = person
     number = next(_numbers)
     user = make_user(Role.TRAINEE, f"t{number:05d}@example.org",
@@ -58,6 +59,17 @@ def _make(person: tuple, cohorts: list) -> None:
                          else date.today() + timedelta(days=expiry))
     if cohort:
         move_to_cohort(get_user(user.id), cohorts[cohort - 1], None)
+    return user.id
+
+
+def _agree_counts(scopes: list[Scope], cohorts: list, now: datetime) -> None:
+    """Assert each scope's stage counts equal counting the reference query's rows."""
+    for scope in [*scopes, *(Scope(cohort_id=cohort.id) for cohort in cohorts)]:
+        rows = db.session.execute(trainee_rows(get_catalog(), scope).select(),
+                                  row_params(scope, now.date())).all()
+        found = Counter(row.stage for row in rows)
+        assert stage_counts(scope, now.date()) == {
+            stage: found.get(stage.value, 0) for stage in Stage}, scope
 
 
 def _reference(scope: Scope, now: datetime, stage: Stage | None, quiet: bool) -> list[tuple]:
@@ -99,12 +111,18 @@ def test_every_list_pages_through_the_reference_in_its_order(app, group, later):
         number = next(_numbers)
         cohorts = [create_cohort(f"List cohort {number}-{index}", PROGRAM, "default",
                                  date.today(), None) for index in range(2)]
-        for person in group:
-            _make(person, cohorts)
+        made = [_make(person, cohorts) for person in group]
         db.session.commit()
         now = utcnow() + timedelta(days=later)
         scopes = [Scope(), Scope(program_slug=PROGRAM),
                   *(Scope(cohort_id=cohort.id, program_slug=PROGRAM) for cohort in cohorts)]
+        _agree_counts(scopes, cohorts, now)
+        # Then some move: a quiz passed, another cohort; the counters move with them.
+        for user_id in made[::2]:
+            take_quiz(user_id, "active-listening", right=True)
+            move_to_cohort(get_user(user_id), cohorts[user_id % 2], None)
+        db.session.commit()
+        _agree_counts(scopes, cohorts, now)
         for scope in scopes:
             for stage in (None, *Stage):
                 assert _listed(scope, now, stage, False) == _reference(scope, now, stage,
