@@ -91,7 +91,9 @@ def queue_statement() -> Select[*tuple[Any, ...]]:
                              PracticeDecision.comment.is_not(None), PracticeDecision.comment != "")
                       .order_by(PracticeDecision.id.desc()).limit(1)
                       .correlate(entry).scalar_subquery())
-    first_program = first_program_slug(entry.trainee_id)
+    # Correlated by name: nested in the counted minutes below, it would otherwise take
+    # practice_entry into its own FROM and pick one program for every trainee.
+    first_program = first_program_slug(entry.trainee_id).correlate(entry)
     earlier = aliased(PracticeEntry, name="earlier")
     # Counted minutes: approved, in the first program, of an activity type that counts there.
     approved = (select(func.sum(earlier.minutes))
