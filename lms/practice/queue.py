@@ -1,13 +1,15 @@
 """The supervisor's review queue: one page of waiting entries and their total in one statement.
 
-The statement is a Core select built once per process with bound parameters (as the start page
-and the module page are): building the ORM select with its eager loads on every request cost
-more than running it. Rows become small frozen items, not ORM objects, since the page only
-reads them.
+The statement is a Core select built once per content (the catalog) with bound parameters, as
+the start page and the module page are: building the ORM select with its eager loads on every
+request cost more than running it. The content's programs and counted activities are plain
+parameters in it, not expanding ones SQLAlchemy would rewrite into the SQL on every execution.
+Rows become small frozen items, not ORM objects, since the page only reads them.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,7 +17,19 @@ from functools import cache, lru_cache
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, Select, bindparam, func, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from lms.auth.models import SupervisorAssignment, User
@@ -73,8 +87,9 @@ def _waiting_for_supervisor() -> list[ColumnElement[bool]]:
     return [PracticeEntry.trainee_id.in_(trainees), PracticeEntry.state == EntryState.SUBMITTED]
 
 
-@cache
-def queue_statement() -> Select[*tuple[Any, ...]]:
+# The catalog is immutable and replaced whole on reload, so its statement is built once.
+@lru_cache(maxsize=4)
+def queue_statement(catalog: Catalog) -> Select[*tuple[Any, ...]]:
     """Return the page select: waiting entries of one supervisor's trainees, oldest first."""
     entry = PracticeEntry
     # The page (and the total, worked out before LIMIT) first; the names and last comment are
@@ -93,21 +108,23 @@ def queue_statement() -> Select[*tuple[Any, ...]]:
                       .correlate(entry).scalar_subquery())
     # Correlated by name: nested in the counted minutes below, it would otherwise take
     # practice_entry into its own FROM and pick one program for every trainee.
-    first_program = first_program_slug(entry.trainee_id).correlate(entry)
+    first_program = first_program_slug(entry.trainee_id, sorted(catalog.programs)
+                                       ).correlate(entry)
     earlier = aliased(PracticeEntry, name="earlier")
     # Counted minutes: approved, in the first program, of an activity type that counts there.
     approved = (select(func.sum(earlier.minutes))
                 .where(earlier.trainee_id == entry.trainee_id,
                        earlier.state == EntryState.APPROVED,
                        earlier.program_slug == first_program,
-                       tuple_(earlier.program_slug, earlier.activity)
-                       .in_(bindparam("counted", expanding=True)))
+                       _counted(catalog, earlier.program_slug, earlier.activity))
                 .correlate(entry).scalar_subquery())
     return (select(entry.id, entry.trainee_id, trainee.display_name.label("trainee_name"),
                    entry.program_slug, entry.practice_date, entry.minutes, entry.activity,
-                   entry.setting, entry.competencies, entry.reflection, entry.submissions,
-                   entry.submitted_at, entry.identifiers_confirmed_at,
-                   entry.identifiers_confirmed_kinds, commented.comment.label("last_comment"),
+                   entry.setting, cast(entry.competencies, Text).label("competencies"),
+                   entry.reflection, entry.submissions, entry.submitted_at,
+                   entry.identifiers_confirmed_at,
+                   cast(entry.identifiers_confirmed_kinds, Text).label("kinds"),
+                   commented.comment.label("last_comment"),
                    commenter.display_name.label("last_commenter"),
                    first_program.label("first_program"), approved.label("approved_minutes"),
                    page.c.total)
@@ -126,16 +143,33 @@ def _count_statement() -> Select[*tuple[Any, ...]]:
             .where(*_waiting_for_supervisor()))
 
 
+def _counted(catalog: Catalog, slug: ColumnElement[str],
+             activity: ColumnElement[str]) -> ColumnElement[bool]:
+    """Return whether the activity counts toward practice hours in the program of that slug."""
+    counting = {key: profile.counting_activities(program)
+                for key, program in catalog.programs.items()}
+    return or_(false(), *(and_(slug == literal(key),
+                               activity.in_([literal(name) for name in sorted(names)]))
+                          for key, names in sorted(counting.items()) if names))
+
+
+@lru_cache(maxsize=1024)
+def _strings(text: str | None) -> tuple[str, ...] | None:
+    """Return a JSON list of strings as a tuple (the queue reads the same few lists again)."""
+    value = json.loads(text) if text is not None else None
+    return tuple(value) if value is not None else None
+
+
 def _item(row: Any) -> QueueItem:
-    return QueueItem(row.id, row.trainee_id, row.trainee_name or NOT_JOINED, row.program_slug,
-                     row.practice_date, row.minutes, row.activity, row.setting,
-                     tuple(row.competencies or ()), row.reflection or "", row.submissions,
-                     row.submitted_at, row.identifiers_confirmed_at,
-                     tuple(row.identifiers_confirmed_kinds)
-                     if row.identifiers_confirmed_kinds is not None else None,
-                     row.last_comment, (row.last_commenter or NOT_JOINED)
-                     if row.last_comment is not None else None,
-                     row.first_program, int(row.approved_minutes or 0))
+    # Unpacked by position: a page reads some 300 fields, and a Row's names cost more.
+    (id_, trainee_id, trainee_name, program_slug, practice_date, minutes, activity, setting,
+     competencies, reflection, submissions, submitted_at, confirmed_at, kinds, last_comment,
+     last_commenter, first_program, approved_minutes, _total) = row
+    return QueueItem(id_, trainee_id, trainee_name or NOT_JOINED, program_slug, practice_date,
+                     minutes, activity, setting, _strings(competencies) or (), reflection or "",
+                     submissions, submitted_at, confirmed_at, _strings(kinds), last_comment,
+                     (last_commenter or NOT_JOINED) if last_comment is not None else None,
+                     first_program, int(approved_minutes or 0))
 
 
 class QueuePage(Pagination):
@@ -149,9 +183,9 @@ class QueuePage(Pagination):
 
     def _query_items(self) -> list[Any]:
         # A plain Core read on the session's connection: no ORM entities, so no ORM layer.
-        rows = db.session.connection().execute(queue_statement(), {
+        rows = db.session.connection().execute(queue_statement(get_catalog()), {
             "supervisor_id": self._query_args["supervisor_id"], "limit": self.per_page,
-            "offset": self._query_offset, **_content_params()}).all()
+            "offset": self._query_offset}).all()
         if rows:
             self._window_total = int(rows[0].total)
         return [_item(row) for row in rows]
@@ -173,21 +207,6 @@ class Running:
     with_queue: int
     required: int
     counts: bool
-
-
-def _content_params() -> dict[str, list[Any]]:
-    """Return the bound values the content decides: its programs and their counted activities."""
-    return _params_of(get_catalog())
-
-
-# The catalog is immutable and replaced whole on reload, so its values are worked out once.
-@lru_cache(maxsize=4)
-def _params_of(catalog: Catalog) -> dict[str, list[Any]]:
-    programs = catalog.programs
-    counted = [(slug, key) for slug, program in programs.items()
-               for key in sorted(profile.counting_activities(program))]
-    # An impossible pair keeps the list non-empty when no activity counts anywhere.
-    return {"program_slugs": sorted(programs), "counted": counted or [("", "")]}
 
 
 def running_totals(entries: Sequence[QueueItem]) -> dict[int, Running]:
