@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from lms.auth.models import SupervisorAssignment, User
-from lms.catalog.content import Catalog
+from lms.catalog.content import Catalog, Program
 from lms.catalog.services import get_catalog
 from lms.extensions import db
 from lms.learning.figures import first_program_slug
@@ -215,17 +215,24 @@ def running_totals(entries: Sequence[QueueItem]) -> dict[int, Running]:
     The approved total is the trainee's counted minutes in their first program, as their
     progress shows it; the page statement read it, so this runs no statement.
     """
-    catalog = get_catalog()
+    programs = get_catalog().programs
     so_far: dict[int, int] = {}
     result: dict[int, Running] = {}
     for entry in entries:
-        first = catalog.programs.get(entry.first_program) if entry.first_program else None
-        program = catalog.programs.get(entry.program_slug)
-        counts = bool(program and entry.activity in profile.counting_activities(program))
+        first = programs.get(entry.first_program) if entry.first_program else None
+        program = programs.get(entry.program_slug)
+        counts = program is not None and entry.activity in _practice_rules(program)[0]
         approved = entry.approved_minutes if first else 0
         so_far[entry.trainee_id] = so_far.get(entry.trainee_id, approved) + (
             entry.minutes if counts else 0)
         result[entry.id] = Running(approved, so_far[entry.trainee_id],
-                                   profile.required_practice_minutes(first) if first else 0,
-                                   counts)
+                                   _practice_rules(first)[1] if first else 0, counts)
     return result
+
+
+# Programs are immutable and loaded once; every entry on a page asks the same one or two.
+@lru_cache(maxsize=64)
+def _practice_rules(program: Program) -> tuple[frozenset[str], int]:
+    """Return the program's counted activities and the counted minutes it requires."""
+    return (frozenset(profile.counting_activities(program)),
+            profile.required_practice_minutes(program))
