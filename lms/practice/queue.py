@@ -19,6 +19,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import (
     ColumnElement,
     Select,
+    SQLColumnExpression,
     Text,
     and_,
     bindparam,
@@ -143,8 +144,8 @@ def _count_statement() -> Select[*tuple[Any, ...]]:
             .where(*_waiting_for_supervisor()))
 
 
-def _counted(catalog: Catalog, slug: ColumnElement[str],
-             activity: ColumnElement[str]) -> ColumnElement[bool]:
+def _counted(catalog: Catalog, slug: SQLColumnExpression[str],
+             activity: SQLColumnExpression[str]) -> ColumnElement[bool]:
     """Return whether the activity counts toward practice hours in the program of that slug."""
     counting = {key: profile.counting_activities(program)
                 for key, program in catalog.programs.items()}
