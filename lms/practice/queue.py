@@ -4,7 +4,7 @@ The statement is a Core select built once per content (the catalog) with bound p
 the start page and the module page are: building the ORM select with its eager loads on every
 request cost more than running it. The content's programs and counted activities are plain
 parameters in it, not expanding ones SQLAlchemy would rewrite into the SQL on every execution.
-Rows become small frozen items, not ORM objects, since the page only reads them.
+Rows become small named tuples, not ORM objects, since the page only reads them.
 """
 
 from __future__ import annotations
