@@ -1,10 +1,12 @@
-"""Security headers, the real client behind trusted proxies, and the refusal of NUL characters."""
+"""Security headers, signed session cookies, the real client behind trusted proxies, and NULs."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, request
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.datastructures import MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
@@ -22,18 +24,26 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
 def add_security_headers(response: Response) -> Response:
     """Set CSP, nosniff, referrer and framing headers unless a view chose its own."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    # The names a view chose, read in one pass: Headers.setdefault finds a missing name by
+    # raising and catching a KeyError, once per header on every response.
+    chosen = {name.lower() for name in headers.keys()}
     hsts = current_app.config.get("LANTERN_HSTS")
-    if hsts:
-        headers.setdefault("Strict-Transport-Security", hsts)
+    for name, value in (*SECURITY_HEADERS, ("Strict-Transport-Security", hsts)):
+        if value and name.lower() not in chosen:
+            headers.add(name, value)
     return response
 
 
@@ -72,8 +82,32 @@ def trust_proxies(app: Flask, count: int) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
 
+class KeptSerializerSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions, with the signing serializer built once per set of keys.
+
+    Flask builds it for every request that reads or writes the cookie, and building it
+    serializes an empty dict to learn that it writes text: about 10 µs of every signed-in
+    request. It holds only the keys and settings, so one serves every request until the
+    secret key or its fallbacks change.
+    """
+
+    _kept: tuple[tuple[object, ...], URLSafeTimedSerializer] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Return the serializer for the app's current keys, built once per set of keys."""
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        kept = self._kept
+        if kept is not None and kept[0] == keys:
+            return kept[1]
+        serializer = super().get_signing_serializer(app)
+        if serializer is not None:
+            self._kept = (keys, serializer)
+        return serializer
+
+
 def init_security(app: Flask) -> None:
     """Register the security headers, the NUL check and the trusted proxies on the app."""
+    app.session_interface = KeptSerializerSessions()
     app.config["LANTERN_HSTS"] = hsts_header(app.config["LMS_BASE_URL"],
                                              app.config["LMS_HSTS_MAX_AGE"])
     trust_proxies(app, app.config["LMS_TRUSTED_PROXIES"])

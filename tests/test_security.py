@@ -112,3 +112,19 @@ def test_a_failed_write_gets_the_friendly_500_page_for_a_signed_in_person(tmp_pa
         assert "Something went wrong on our side" in page
         assert "cannot reach our database" not in page
     assert "Sign out" in client.get("/duplicate").get_data(as_text=True)  # still signed in
+
+
+def test_the_session_serializer_is_kept_until_the_keys_change(tmp_path):
+    """One signing serializer serves every request; a new key (or fallback) gets a new one."""
+    app = build_test_app(f"sqlite:///{tmp_path / 'x.db'}")
+    interface = app.session_interface
+    first = interface.get_signing_serializer(app)
+    assert first is not None and interface.get_signing_serializer(app) is first
+    cookie = first.dumps({"signed": "before"})
+    app.secret_key = "a-new-secret-key-not-for-production"
+    rotated = interface.get_signing_serializer(app)
+    assert rotated is not None and rotated is not first
+    assert not rotated.loads_unsafe(cookie)[0]  # the old key no longer signs
+    app.config["SECRET_KEY_FALLBACKS"] = ["test-secret-key-not-for-production"]
+    with_fallback = interface.get_signing_serializer(app)
+    assert with_fallback is not None and with_fallback.loads(cookie) == {"signed": "before"}

@@ -6,6 +6,7 @@ statement itself; none loads records one trainee at a time.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
+    literal,
     select,
     true,
     union_all,
@@ -49,12 +51,16 @@ def enrolment_rows() -> Select[int, str]:
                   Enrollment.program_slug.label("program_slug"))
 
 
-def first_program_slug(user_id: SQLColumnExpression[int]) -> ScalarSelect[str]:
-    """Return the person's first enrolment among the bound `program_slugs`, as a subquery."""
-    # Bound with the programs the content still has, it picks as services.programs_by_trainee.
+def first_program_slug(user_id: SQLColumnExpression[int],
+                       programs: Iterable[str] | None = None) -> ScalarSelect[str]:
+    """Return the person's first enrolment among `programs` (or the bound `program_slugs`)."""
+    # Given the programs the content still has, it picks as services.programs_by_trainee.
+    # Named one by one, they are plain parameters: an expanding one is rewritten into the
+    # SQL on every execution, which a statement built once per content need not pay for.
+    among = (bindparam("program_slugs", expanding=True) if programs is None
+             else [literal(slug) for slug in programs])
     return (select(Enrollment.program_slug)
-            .where(Enrollment.user_id == user_id,
-                   Enrollment.program_slug.in_(bindparam("program_slugs", expanding=True)))
+            .where(Enrollment.user_id == user_id, Enrollment.program_slug.in_(among))
             .order_by(Enrollment.enrolled_at, Enrollment.id).limit(1).scalar_subquery())
 
 

@@ -1,25 +1,39 @@
 """The supervisor's review queue: one page of waiting entries and their total in one statement.
 
-The statement is a Core select built once per process with bound parameters (as the start page
-and the module page are): building the ORM select with its eager loads on every request cost
-more than running it. Rows become small frozen items, not ORM objects, since the page only
-reads them.
+The statement is a Core select built once per content (the catalog) with bound parameters, as
+the start page and the module page are: building the ORM select with its eager loads on every
+request cost more than running it. The content's programs and counted activities are plain
+parameters in it, not expanding ones SQLAlchemy would rewrite into the SQL on every execution.
+Rows become small named tuples, not ORM objects, since the page only reads them.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, Select, bindparam, func, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from lms.auth.models import SupervisorAssignment, User
-from lms.catalog.content import Catalog
+from lms.catalog.content import Catalog, Program
 from lms.catalog.services import get_catalog
 from lms.extensions import db
 from lms.learning.figures import first_program_slug
@@ -29,12 +43,13 @@ from lms.practice.models import EntryState, PracticeDecision, PracticeEntry
 NOT_JOINED = "(not joined yet)"  # as User.name shows someone without a display name
 
 
-@dataclass(frozen=True, slots=True)
-class QueueItem:
+class QueueItem(NamedTuple):
     """One waiting entry as the queue shows it, with the last comment a supervisor left.
 
-    Frozen and hashable: everything the page shows of the entry is in it, so it can key the
-    rendered article (see review_views.queue_articles).
+    Immutable and hashable: everything the page shows of the entry is in it, so it can key the
+    rendered article (see review_views.queue_articles). A named tuple, not a frozen dataclass:
+    a page makes 15 of them and looks each up in the article cache, and a tuple is made,
+    hashed and compared in C.
     """
 
     id: int
@@ -73,8 +88,9 @@ def _waiting_for_supervisor() -> list[ColumnElement[bool]]:
     return [PracticeEntry.trainee_id.in_(trainees), PracticeEntry.state == EntryState.SUBMITTED]
 
 
-@cache
-def queue_statement() -> Select[*tuple[Any, ...]]:
+# The catalog is immutable and replaced whole on reload, so its statement is built once.
+@lru_cache(maxsize=4)
+def queue_statement(catalog: Catalog) -> Select[*tuple[Any, ...]]:
     """Return the page select: waiting entries of one supervisor's trainees, oldest first."""
     entry = PracticeEntry
     # The page (and the total, worked out before LIMIT) first; the names and last comment are
@@ -91,21 +107,25 @@ def queue_statement() -> Select[*tuple[Any, ...]]:
                              PracticeDecision.comment.is_not(None), PracticeDecision.comment != "")
                       .order_by(PracticeDecision.id.desc()).limit(1)
                       .correlate(entry).scalar_subquery())
-    first_program = first_program_slug(entry.trainee_id)
+    # Correlated by name: nested in the counted minutes below, it would otherwise take
+    # practice_entry into its own FROM and pick one program for every trainee.
+    first_program = first_program_slug(entry.trainee_id, sorted(catalog.programs)
+                                       ).correlate(entry)
     earlier = aliased(PracticeEntry, name="earlier")
     # Counted minutes: approved, in the first program, of an activity type that counts there.
     approved = (select(func.sum(earlier.minutes))
                 .where(earlier.trainee_id == entry.trainee_id,
                        earlier.state == EntryState.APPROVED,
                        earlier.program_slug == first_program,
-                       tuple_(earlier.program_slug, earlier.activity)
-                       .in_(bindparam("counted", expanding=True)))
+                       _counted(catalog, earlier.program_slug, earlier.activity))
                 .correlate(entry).scalar_subquery())
     return (select(entry.id, entry.trainee_id, trainee.display_name.label("trainee_name"),
                    entry.program_slug, entry.practice_date, entry.minutes, entry.activity,
-                   entry.setting, entry.competencies, entry.reflection, entry.submissions,
-                   entry.submitted_at, entry.identifiers_confirmed_at,
-                   entry.identifiers_confirmed_kinds, commented.comment.label("last_comment"),
+                   entry.setting, cast(entry.competencies, Text).label("competencies"),
+                   entry.reflection, entry.submissions, entry.submitted_at,
+                   entry.identifiers_confirmed_at,
+                   cast(entry.identifiers_confirmed_kinds, Text).label("kinds"),
+                   commented.comment.label("last_comment"),
                    commenter.display_name.label("last_commenter"),
                    first_program.label("first_program"), approved.label("approved_minutes"),
                    page.c.total)
@@ -124,16 +144,33 @@ def _count_statement() -> Select[*tuple[Any, ...]]:
             .where(*_waiting_for_supervisor()))
 
 
+def _counted(catalog: Catalog, slug: SQLColumnExpression[str],
+             activity: SQLColumnExpression[str]) -> ColumnElement[bool]:
+    """Return whether the activity counts toward practice hours in the program of that slug."""
+    counting = {key: profile.counting_activities(program)
+                for key, program in catalog.programs.items()}
+    return or_(false(), *(and_(slug == literal(key),
+                               activity.in_([literal(name) for name in sorted(names)]))
+                          for key, names in sorted(counting.items()) if names))
+
+
+@lru_cache(maxsize=1024)
+def _strings(text: str | None) -> tuple[str, ...] | None:
+    """Return a JSON list of strings as a tuple (the queue reads the same few lists again)."""
+    value = json.loads(text) if text is not None else None
+    return tuple(value) if value is not None else None
+
+
 def _item(row: Any) -> QueueItem:
-    return QueueItem(row.id, row.trainee_id, row.trainee_name or NOT_JOINED, row.program_slug,
-                     row.practice_date, row.minutes, row.activity, row.setting,
-                     tuple(row.competencies or ()), row.reflection or "", row.submissions,
-                     row.submitted_at, row.identifiers_confirmed_at,
-                     tuple(row.identifiers_confirmed_kinds)
-                     if row.identifiers_confirmed_kinds is not None else None,
-                     row.last_comment, (row.last_commenter or NOT_JOINED)
-                     if row.last_comment is not None else None,
-                     row.first_program, int(row.approved_minutes or 0))
+    # Unpacked by position: a page reads some 300 fields, and a Row's names cost more.
+    (id_, trainee_id, trainee_name, program_slug, practice_date, minutes, activity, setting,
+     competencies, reflection, submissions, submitted_at, confirmed_at, kinds, last_comment,
+     last_commenter, first_program, approved_minutes, _total) = row
+    return QueueItem(id_, trainee_id, trainee_name or NOT_JOINED, program_slug, practice_date,
+                     minutes, activity, setting, _strings(competencies) or (), reflection or "",
+                     submissions, submitted_at, confirmed_at, _strings(kinds), last_comment,
+                     (last_commenter or NOT_JOINED) if last_comment is not None else None,
+                     first_program, int(approved_minutes or 0))
 
 
 class QueuePage(Pagination):
@@ -147,9 +184,9 @@ class QueuePage(Pagination):
 
     def _query_items(self) -> list[Any]:
         # A plain Core read on the session's connection: no ORM entities, so no ORM layer.
-        rows = db.session.connection().execute(queue_statement(), {
+        rows = db.session.connection().execute(queue_statement(get_catalog()), {
             "supervisor_id": self._query_args["supervisor_id"], "limit": self.per_page,
-            "offset": self._query_offset, **_content_params()}).all()
+            "offset": self._query_offset}).all()
         if rows:
             self._window_total = int(rows[0].total)
         return [_item(row) for row in rows]
@@ -163,8 +200,7 @@ class QueuePage(Pagination):
                                      {"supervisor_id": self._query_args["supervisor_id"]}) or 0)
 
 
-@dataclass(frozen=True)
-class Running:
+class Running(NamedTuple):
     """Where a trainee would stand if the supervisor approved up to and including this entry."""
 
     approved: int
@@ -173,38 +209,30 @@ class Running:
     counts: bool
 
 
-def _content_params() -> dict[str, list[Any]]:
-    """Return the bound values the content decides: its programs and their counted activities."""
-    return _params_of(get_catalog())
-
-
-# The catalog is immutable and replaced whole on reload, so its values are worked out once.
-@lru_cache(maxsize=4)
-def _params_of(catalog: Catalog) -> dict[str, list[Any]]:
-    programs = catalog.programs
-    counted = [(slug, key) for slug, program in programs.items()
-               for key in sorted(profile.counting_activities(program))]
-    # An impossible pair keeps the list non-empty when no activity counts anywhere.
-    return {"program_slugs": sorted(programs), "counted": counted or [("", "")]}
-
-
 def running_totals(entries: Sequence[QueueItem]) -> dict[int, Running]:
     """Return, per entry, the trainee's approved total and the total with the queue so far.
 
     The approved total is the trainee's counted minutes in their first program, as their
     progress shows it; the page statement read it, so this runs no statement.
     """
-    catalog = get_catalog()
+    programs = get_catalog().programs
     so_far: dict[int, int] = {}
     result: dict[int, Running] = {}
     for entry in entries:
-        first = catalog.programs.get(entry.first_program) if entry.first_program else None
-        program = catalog.programs.get(entry.program_slug)
-        counts = bool(program and entry.activity in profile.counting_activities(program))
+        first = programs.get(entry.first_program) if entry.first_program else None
+        program = programs.get(entry.program_slug)
+        counts = program is not None and entry.activity in _practice_rules(program)[0]
         approved = entry.approved_minutes if first else 0
         so_far[entry.trainee_id] = so_far.get(entry.trainee_id, approved) + (
             entry.minutes if counts else 0)
         result[entry.id] = Running(approved, so_far[entry.trainee_id],
-                                   profile.required_practice_minutes(first) if first else 0,
-                                   counts)
+                                   _practice_rules(first)[1] if first else 0, counts)
     return result
+
+
+# Programs are immutable and loaded once; every entry on a page asks the same one or two.
+@lru_cache(maxsize=64)
+def _practice_rules(program: Program) -> tuple[frozenset[str], int]:
+    """Return the program's counted activities and the counted minutes it requires."""
+    return (frozenset(profile.counting_activities(program)),
+            profile.required_practice_minutes(program))

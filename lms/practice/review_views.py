@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from functools import lru_cache
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -46,17 +46,19 @@ def _article(_mount: str, _zone: str, item: QueueItem, run: Running) -> Markup:
     return Markup(render_template("practice/_queue_item.html", entry=item, run=run))
 
 
-def queue_articles() -> Callable[[QueueItem, Running], Markup]:
-    """Return this request's article renderer: each waiting entry rendered once per process.
+def queue_articles(items: Sequence[QueueItem]) -> list[Markup]:
+    """Return the waiting entries' articles, each rendered once per process.
 
     The key holds every input of the article: the entry's shown fields, names and last comment
     (the item), the running totals, the mount point and the viewer's zone; program labels do
     not change while a process runs. So a changed entry, name or total is simply a new key.
-    The mount point and zone are read once per request.
+    The mount point and zone are read once per request, and the articles are looked up here
+    rather than called one by one from the template.
     """
     mount, zone = request.script_root, viewer_zone_name()
     render = _article.__wrapped__ if current_app.debug else _article  # debug reloads templates
-    return lambda item, run: render(mount, zone, item, run)
+    running = running_totals(items)
+    return [render(mount, zone, item, running[item.id]) for item in items]
 
 
 @bp.get("/supervision/queue")
@@ -65,8 +67,8 @@ def queue() -> str:
     """Show submitted entries from assigned trainees, oldest first, with running totals."""
     page = QueuePage(supervisor_id=current_user.id, page=requested_page(), per_page=PAGE_SIZE,
                      error_out=False)
-    return render_template("practice/queue.html", page=page, queue_article=queue_articles(),
-                           running=running_totals(page.items))
+    return render_template("practice/queue.html", page=page,
+                           articles=queue_articles(page.items))
 
 
 def _submission(value: str | None) -> int | None:

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from lms.admin.services import assign_supervisor
 from lms.audit.models import AuditEvent
 from lms.auth.models import Role
+from lms.catalog.loader import load_catalog
+from lms.catalog.services import get_catalog
 from lms.extensions import db
 from lms.learning.services import enroll
-from lms.practice.models import EntryState, PracticeDecision, PracticeEntry
-from lms.practice.services import content_sha256
+from lms.practice.models import Decision, EntryState, PracticeDecision, PracticeEntry
+from lms.practice.services import EntryData, content_sha256, create_entry, decide, submit_entry
 from tests.conftest import csrf_token, get_user
 from tests.factories import make_user
 from tests.practice.helpers import make_entry
 
 QUEUE = "/supervision/queue"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _token(client):
@@ -267,3 +272,37 @@ def test_kept_queue_articles_show_every_change_at_once(app, people, client, sign
     assert f'id="entry-{first_id}"' not in after
     assert "Approved so far: 45 min of 20 h. With this entry and the earlier ones here: " \
         "1 h 15 min." in after
+
+
+def test_running_totals_count_each_trainees_own_first_program(app, people, client, sign_in,
+                                                              tmp_path, monkeypatch):
+    """A trainee in another program than the first one enrolled anywhere gets their own total."""
+    courses = tmp_path / "courses"
+    shutil.copytree(ROOT / "courses" / "foundations", courses / "foundations")
+    shutil.copytree(ROOT / "tests" / "catalog" / "valid" / "demo", courses / "demo")
+    monkeypatch.setitem(app.extensions, "lantern.catalog", load_catalog(courses))
+    with app.app_context():  # the fixture's trainee, in Foundations, was enrolled first
+        make_entry(people["trainee"], minutes=120, approve_by=people["supervisor"])
+        make_entry(people["trainee"], minutes=45, submit=True)
+        other = make_user(Role.TRAINEE, "dana@example.org", "Dana Demo")
+        enroll(other, "demo")
+        assign_supervisor(other, get_user(people["supervisor"]), None)
+        other_id = other.id
+        db.session.commit()
+    with app.app_context():
+        demo, other = get_catalog().program("demo"), get_user(other_id)
+        for minutes, approve in ((60, True), (30, False)):
+            entry = create_entry(other, demo, EntryData(
+                practice_date=date.today() - timedelta(days=1), minutes=minutes,
+                activity="one-to-one", setting="in-person", competencies=["listening"],
+                reflection="I listened for feelings before facts."))
+            submit_entry(entry, other, confirmed=True)
+            if approve:
+                decide(entry, get_user(people["supervisor"]), Decision.APPROVE)
+        db.session.commit()
+    sign_in("supervisor@example.org")
+    page = client.get(QUEUE).get_data(as_text=True)
+    assert "Approved so far: 2 h of 20 h. With this entry and the earlier ones here: 2 h 45 min." \
+        in page
+    assert "Approved so far: 1 h of 10 h. With this entry and the earlier ones here: 1 h 30 min." \
+        in page
