@@ -70,11 +70,31 @@ class _SteadyMemoryStorage(MemoryStorage):
             self.timer.start()
 
 
+class _OneLock(dict[str, threading.RLock]):
+    """Every counter's lock, which is one lock: MemoryStorage's per-key RLock, never shared.
+
+    MemoryStorage keeps a lock per key, and a key per client address and limit for as long as
+    the limit's window, so the locks were a quarter of what each address held. One re-entrant
+    lock serves them all (a nested count takes it again); the once-a-second sweep is the only
+    other thread, and a worker runs one request at a time.
+    """
+
+    lock = threading.RLock()
+
+    def __missing__(self, key: str) -> threading.RLock:
+        return self.lock
+
+    def pop(self, key: str, default: Any = None) -> Any:
+        """Return the default: no key's lock is ever kept."""
+        return default
+
+
 def steady_memory_storage() -> None:
     """Make the limiter's in-memory storages (main or fallback) sweep once a second."""
     for storage in (limiter._storage, getattr(limiter, "_fallback_storage", None)):
         if type(storage) is MemoryStorage:
             storage.__class__ = _SteadyMemoryStorage
+            storage.locks = _OneLock()  # type: ignore[assignment]
 
 
 def retry_after_seconds() -> int:

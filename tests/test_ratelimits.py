@@ -101,3 +101,17 @@ def test_in_memory_counts_expire_on_read_and_are_swept_from_one_steady_timer(app
     assert storage.incr("steady-test", expiry=0.05) == 1
     storage.clear("steady-test")
     storage.clear("steady-other")
+
+
+def test_in_memory_counters_share_one_lock_and_keep_none_per_address(app):
+    storage = limiter.storage
+    for number in range(50):
+        assert storage.incr(f"address-test-{number}", expiry=60) == 1
+    assert storage.incr("address-test-0", expiry=60) == 2
+    assert storage.acquire_entry("window-test", limit=1, expiry=60)
+    assert not storage.acquire_entry("window-test", limit=1, expiry=60)  # still enforced
+    assert len(storage.locks) == 0  # 50 addresses, and not one lock kept for them
+    assert storage.locks["address-test-1"] is storage.locks["address-test-2"]
+    for number in range(50):
+        storage.clear(f"address-test-{number}")
+    storage.clear("window-test")
