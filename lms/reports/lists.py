@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -27,8 +28,9 @@ from sqlalchemy import (
 
 from lms.auth.models import User
 from lms.extensions import db
+from lms.reports import summary
 from lms.reports.models import StageCount, TraineeSummary
-from lms.reports.reference import in_scope
+from lms.reports.reference import in_scope, scope_conditions
 from lms.reports.stages import (
     EXPIRY_WINDOW_DAYS,
     QUIET_DAYS,
@@ -172,24 +174,26 @@ def stage_day(today: date) -> dict[str, object]:
 def _conditions(scope: Scope, stage: Stage | None, quiet: bool
                 ) -> tuple[list[ColumnElement[bool]], list[ColumnElement[bool]]]:
     """Return the scope's conditions, and those of the whole list."""
-    scoped = in_scope(scope)
+    scoped = scope_conditions(scope)
     conditions = [*scoped, *(stage_conditions(stage) if stage is not None else [])]
     if quiet:
         conditions += [S.base_stage.in_(WORKING_STAGES), S.last_at < QUIET_BEFORE]
     return scoped, conditions
 
 
-def trainee_list(scope: Scope, now: datetime, stage: Stage | None = None, quiet: bool = False,
-                 page: int = 1, per_page: int = 50) -> tuple[list[TraineeLine], int]:
-    """Return one page of trainees in a stage (or quiet, or all), and how many there are."""
+# Building a list's statements (and SQLAlchemy's first look at them) cost more than running
+# them; each list and page is built once per process, the day and time bound when run.
+@lru_cache(maxsize=256)
+def _statements(scope: Scope, stage: Stage | None, quiet: bool, page: int, per_page: int
+                ) -> tuple[Select[Any], Select[*tuple[Any, ...]]]:
+    """Return the count and the page select of one list."""
     scoped, conditions = _conditions(scope, stage, quiet)
-    params = _params(now)
-    total = int(db.session.scalar(_count(scope, scoped, conditions, stage, quiet), params) or 0)
     skip = (page - 1) * per_page
     stage_now = stage_at(S.base_stage, S.expires_on).label("stage")
     columns = (S.user_id, User.display_name, User.email, S.program_slug, stage_now,
                S.modules_passed, S.modules_needed, S.counted_minutes, S.minutes_needed,
                S.last_at)
+    query: Select[*tuple[Any, ...]]
     if quiet:
         keys = _quiet_keys(scoped, skip + per_page).subquery("keys")
         query = (select(*columns)
@@ -200,15 +204,25 @@ def trainee_list(scope: Scope, now: datetime, stage: Stage | None = None, quiet:
     else:
         query = (select(*columns).join(User, User.id == S.user_id).where(*conditions)
                  .order_by(*_order(stage)))
-    query = query.limit(per_page).offset(skip)
-    return [TraineeLine(row.user_id, row.display_name or row.email, row.program_slug,
-                        Stage(row.stage), row.modules_passed, row.modules_needed,
-                        row.counted_minutes, row.minutes_needed, aware_utc(row.last_at))
-            for row in db.session.execute(query, params)], total
+    return (_count(scope, scoped, conditions, stage, quiet),
+            query.limit(per_page).offset(skip))
+
+
+def trainee_list(scope: Scope, now: datetime, stage: Stage | None = None, quiet: bool = False,
+                 page: int = 1, per_page: int = 50) -> tuple[list[TraineeLine], int]:
+    """Return one page of trainees in a stage (or quiet, or all), and how many there are."""
+    summary.settle()
+    count, query = _statements(scope, stage, quiet, page, per_page)
+    params = _params(now)
+    total = int(db.session.scalar(count, params) or 0)
+    return [TraineeLine(user_id, display_name or email, program_slug, Stage(stage_now),
+                        passed, needed, minutes, minutes_needed, aware_utc(last_at))
+            for (user_id, display_name, email, program_slug, stage_now, passed, needed,
+                 minutes, minutes_needed, last_at) in db.session.execute(query, params)], total
 
 
 def quiet_count(scope: Scope, now: datetime) -> int:
     """Return how many trainees on the way to a certificate did nothing for 30 days."""
-    scoped, conditions = _conditions(scope, None, True)
-    return int(db.session.scalar(_count(scope, scoped, conditions, None, True), _params(now))
-               or 0)
+    summary.settle()
+    count, _ = _statements(scope, None, True, 1, 1)
+    return int(db.session.scalar(count, _params(now)) or 0)

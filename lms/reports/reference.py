@@ -33,6 +33,11 @@ S = TraineeSummary
 def in_scope(scope: Scope) -> list[ColumnElement[bool]]:
     """Return conditions keeping the summary rows in a scope (changes first brought in)."""
     summary.settle()
+    return scope_conditions(scope)
+
+
+def scope_conditions(scope: Scope) -> list[ColumnElement[bool]]:
+    """Return conditions keeping the summary rows in a scope, as they stand."""
     conditions: list[ColumnElement[bool]] = []
     if scope.cohort_id is not None:
         conditions.append(S.cohort_id == scope.cohort_id)
