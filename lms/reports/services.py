@@ -42,7 +42,7 @@ from lms.reports.reference import (
     turnaround_reference,
     weekly_hours_reference,
 )
-from lms.reports.stages import QUIET_DAYS, STAGE_LABELS, Scope, Stage
+from lms.reports.stages import QUIET_DAYS, STAGE_LABELS, WORKING_STAGES, Scope, Stage
 from lms.sqltime import aware_utc
 
 __all__ = [
@@ -298,8 +298,7 @@ def supervisor_figures(supervisor_id: int, now: datetime) -> SupervisorFigures:
     scope = Scope(supervisor_id=supervisor_id)
     lines, total = trainee_list(scope, now, per_page=SUPERVISOR_LIST)
     quiet_before = now - timedelta(days=QUIET_DAYS)
-    working = {Stage.NOT_STARTED, Stage.LEARNING, Stage.PRACTISING, Stage.ELIGIBLE}
-    stalled = [line for line in lines if line.stage in working
+    stalled = [line for line in lines if line.stage.value in WORKING_STAGES
                and (line.last_at is None or line.last_at < quiet_before)]
     return SupervisorFigures(loads[0].waiting if loads else 0,
                              loads[0].oldest if loads else None, lines, total, stalled)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 
 from sqlalchemy import (
@@ -27,7 +27,6 @@ from sqlalchemy import (
     case,
     func,
     literal,
-    or_,
     select,
     union_all,
 )
@@ -284,9 +283,3 @@ def _last_activity(ids: Select[int] | None) -> Subquery:
 def stage_counts_query(rows: Subquery) -> Select:
     """Return the select counting enrolments per stage."""
     return select(rows.c.stage, func.count()).group_by(rows.c.stage)
-
-
-def quiet_filter(rows: Subquery, now: datetime) -> list[ColumnElement[bool]]:
-    """Return conditions for 'no activity for 30 days' among joined, uncertified trainees."""
-    return [rows.c.stage.in_(WORKING_STAGES),
-            or_(rows.c.last_at.is_(None), rows.c.last_at < now - timedelta(days=QUIET_DAYS))]
