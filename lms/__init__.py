@@ -139,7 +139,10 @@ def _init_login(app: Flask) -> None:
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
+    # Flask-Login's "basic" protection only marks a session no longer fresh when the address
+    # or browser changes, and Lantern never asks for a fresh sign-in: a session is ended on the
+    # server (lms/auth/sessions.py). It hashed two headers on every request for nothing.
+    login_manager.session_protection = None
     init_identity(app, app.config["LMS_IDENTITY_CACHE_SECONDS"])
 
 

@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Flask, request
+from flask.globals import request_ctx
 from flask_limiter import RateLimitExceeded, RequestLimit
 from flask_limiter._limits import RuntimeLimit
 from limits import RateLimitItem, parse_many
@@ -47,6 +48,37 @@ def skip_idle_limit_check(app: Flask) -> None:
     hooks = app.before_request_funcs.get(None, [])
     if limiter._check_request_limit in hooks:
         hooks.remove(limiter._check_request_limit)
+    _only_after_a_limit(app)
+
+
+def _only_after_a_limit(app: Flask) -> None:
+    """Run Flask-Limiter's after-request and teardown hooks only when a limit was checked.
+
+    Both read the request's limiter context, and reading it makes one (a dict of dataclasses)
+    on every request. Without a context there are no headers to add, no deduction to make and
+    nothing to reset, so skipping them changes nothing but the cost.
+    """
+    for hooks in (app.after_request_funcs.get(None, []), app.teardown_request_funcs.get(None, [])):
+        for index, hook in enumerate(hooks):
+            owner = getattr(getattr(hook, "func", hook), "__qualname__", "")
+            if owner in _LIMITER_HOOKS:
+                hooks[index] = _when_limited(hook)
+
+
+_LIMITER_HOOKS = frozenset({"Limiter.__inject_headers", "Limiter.__release_context"})
+
+
+def _when_limited(hook: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def run_when_limited(value: Any) -> Any:
+        if hasattr(request_ctx, LIMITER_CONTEXT):
+            return hook(value)
+        return value
+
+    return run_when_limited
+
+
+#: Where Flask-Limiter keeps a request's limits on the request context.
+LIMITER_CONTEXT = "_limiter_request_context"
 
 
 #: How often expired in-memory counters are dropped. Reads already ignore an expired counter.

@@ -128,3 +128,73 @@ def test_the_session_serializer_is_kept_until_the_keys_change(tmp_path):
     app.config["SECRET_KEY_FALLBACKS"] = ["test-secret-key-not-for-production"]
     with_fallback = interface.get_signing_serializer(app)
     assert with_fallback is not None and with_fallback.loads(cookie) == {"signed": "before"}
+
+
+def _open(app, cookie):
+    """Open the session a request with this session cookie would get."""
+    with app.test_request_context(headers={"Cookie": f"session={cookie}"}) as context:
+        return app.session_interface.open_session(app, context.request)
+
+
+def _kept(app):
+    return app.session_interface._kept[2]
+
+
+def test_a_kept_cookie_gives_every_request_its_own_copy(tmp_path):
+    """A cookie decoded once is kept, and what one request changes never reaches the next."""
+    app = build_test_app(f"sqlite:///{tmp_path / 'x.db'}")
+    cookie = app.session_interface.get_signing_serializer(app).dumps({"_user_id": "7", "n": 1})
+    first = _open(app, cookie)
+    assert cookie in _kept(app)
+    first["n"] = 2
+    first["added"] = "only here"
+    again = _open(app, cookie)
+    assert dict(again) == {"_user_id": "7", "n": 1}
+    assert not again.modified
+
+
+def test_a_kept_cookie_still_expires_with_the_session_lifetime(tmp_path, monkeypatch):
+    import time
+    from datetime import timedelta
+
+    app = build_test_app(f"sqlite:///{tmp_path / 'x.db'}")
+    app.permanent_session_lifetime = timedelta(minutes=10)
+    cookie = app.session_interface.get_signing_serializer(app).dumps({"_user_id": "7"})
+    assert _open(app, cookie)["_user_id"] == "7" and cookie in _kept(app)
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 11 * 60)
+    assert dict(_open(app, cookie)) == {}
+
+
+def test_a_kept_cookie_is_refused_once_its_key_is_retired(tmp_path):
+    app = build_test_app(f"sqlite:///{tmp_path / 'x.db'}")
+    cookie = app.session_interface.get_signing_serializer(app).dumps({"_user_id": "7"})
+    assert _open(app, cookie)["_user_id"] == "7"
+    app.secret_key = "a-new-secret-key-not-for-production"
+    assert dict(_open(app, cookie)) == {}
+    app.config["SECRET_KEY_FALLBACKS"] = ["test-secret-key-not-for-production"]
+    assert _open(app, cookie)["_user_id"] == "7"  # a fallback key still reads it
+
+
+def test_cookies_with_lists_or_bad_signatures_are_never_kept(tmp_path):
+    """Flashed messages are a list a request appends to, so that cookie is decoded afresh."""
+    app = build_test_app(f"sqlite:///{tmp_path / 'x.db'}")
+    serializer = app.session_interface.get_signing_serializer(app)
+    flashing = serializer.dumps({"_flashes": [["info", "Saved."]]})
+    first = _open(app, flashing)
+    first["_flashes"].append(("info", "Another."))
+    assert _open(app, flashing)["_flashes"] == [["info", "Saved."]]
+    tampered = serializer.dumps({"_user_id": "7"})[:-2] + "xx"
+    assert dict(_open(app, tampered)) == {}
+    assert flashing not in _kept(app) and tampered not in _kept(app)
+
+
+def test_kept_cookies_are_bounded(tmp_path, monkeypatch):
+    monkeypatch.setattr("lms.security.KEPT_COOKIES", 3)
+    app = build_test_app(f"sqlite:///{tmp_path / 'x.db'}")
+    serializer = app.session_interface.get_signing_serializer(app)
+    cookies = [serializer.dumps({"n": n}) for n in range(7)]
+    for n, cookie in enumerate(cookies):
+        assert _open(app, cookie)["n"] == n
+        assert len(_kept(app)) <= 3
+    assert cookies[-1] in _kept(app)

@@ -52,10 +52,10 @@ def _with_second_factor(identity: Identity) -> Identity:
 @bp.before_app_request
 def lead_to_second_factor() -> Response | None:
     """Send a signed-in person to the code step or to set-up before anything else."""
-    if request.endpoint in OPEN_ENDPOINTS or not current_user.is_authenticated:
+    if request.endpoint in OPEN_ENDPOINTS:
         return None
     identity = current_user._get_current_object()
-    if _must_prove(identity) is None:
+    if not identity.is_authenticated or _must_prove(identity) is None:
         return None
     # Another app server may have just recorded the code: its cache entry lags, not the row.
     fresh = reread_identity(identity)

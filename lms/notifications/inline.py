@@ -52,7 +52,9 @@ def init_inline_delivery(app: Flask) -> None:
 
 
 def _take_committed() -> list[int]:
-    if not current_app.config["LMS_OUTBOX_INLINE"]:
+    # A request that never opened a database session committed nothing; asking the session
+    # would open one only for the teardown to close it again.
+    if not current_app.config["LMS_OUTBOX_INLINE"] or not db.session.registry.has():
         return []
     info = db.session.info
     ids: list[int] = info.pop(COMMITTED_KEY, [])
