@@ -6,9 +6,10 @@ import time
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, g, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.wrappers import Request
+from flask_wtf.csrf import csrf_meta_tag, generate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -154,6 +155,29 @@ class KeptCookie(NamedTuple):
     signed_at: int
 
 
+def kept_csrf_token() -> str:
+    """Return the session's signed CSRF token (the templates' csrf_token), signed once per key."""
+    # Flask-WTF signs the session's token afresh on every page that shows a form, and every
+    # signed-in page does (the sign-out button): about 20 µs. With no time limit on tokens a
+    # signature never ages, so one per session token and key serves every later page.
+    config = current_app.config
+    if "csrf_token" in g or config["WTF_CSRF_TIME_LIMIT"] is not None:
+        return generate_csrf()
+    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key,
+           session.get("csrf_token"))
+    signed = _signed_csrf_tokens.get(key)
+    if signed is None or key[1] is None:
+        signed = generate_csrf()
+        if len(_signed_csrf_tokens) >= KEPT_COOKIES:
+            _signed_csrf_tokens.clear()
+        _signed_csrf_tokens[(key[0], session["csrf_token"])] = signed
+    g.csrf_token = signed
+    return signed
+
+
+_signed_csrf_tokens: dict[tuple[object, object], str] = {}
+
+
 def init_security(app: Flask) -> None:
     """Register the security headers, the NUL check and the trusted proxies on the app."""
     app.session_interface = KeptSerializerSessions()
@@ -162,3 +186,18 @@ def init_security(app: Flask) -> None:
     trust_proxies(app, app.config["LMS_TRUSTED_PROXIES"])
     app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
+    _use_kept_csrf_token(app)
+
+
+def _use_kept_csrf_token(app: Flask) -> None:
+    """Give templates kept_csrf_token where Flask-WTF gives its generate_csrf."""
+    # Flask-WTF sets it both as a Jinja global and from a context processor (which wins).
+    app.jinja_env.globals["csrf_token"] = kept_csrf_token
+    processors = app.template_context_processors[None]
+    for index, processor in enumerate(processors):
+        if processor.__module__ == "flask_wtf.csrf":
+            processors[index] = _kept_csrf_context
+
+
+def _kept_csrf_context() -> dict[str, object]:
+    return {"csrf_token": kept_csrf_token, "csrf_meta_tag": csrf_meta_tag}

@@ -198,3 +198,31 @@ def test_kept_cookies_are_bounded(tmp_path, monkeypatch):
         assert _open(app, cookie)["n"] == n
         assert len(_kept(app)) <= 3
     assert cookies[-1] in _kept(app)
+
+
+def _sign_out_token(page: str) -> str:
+    import re
+
+    match = re.search(r'action="/sign-out" class="inline">\s*<input type="hidden" '
+                      r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "no sign-out form"
+    return match.group(1)
+
+
+def test_the_layout_token_is_signed_once_per_session_token_and_key(app, people, client,
+                                                                   sign_in, monkeypatch):
+    """Every page shows the same signed token for a session, and it still signs out."""
+    import time
+
+    sign_in("trainee@example.org")
+    first = _sign_out_token(client.get("/").get_data(as_text=True))
+    later = time.time() + 5  # a signature made now would carry another time
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert _sign_out_token(client.get("/").get_data(as_text=True)) == first
+    monkeypatch.setitem(app.config, "WTF_CSRF_SECRET_KEY", "another-csrf-key-not-for-production")
+    rotated = _sign_out_token(client.get("/").get_data(as_text=True))
+    assert rotated != first
+    assert client.post("/sign-out", data={"csrf_token": first}).status_code == 400
+    response = client.post("/sign-out", data={"csrf_token": rotated})
+    assert response.status_code == 302
+    assert client.get("/").headers["Location"].endswith("/sign-in")

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Date, Select, SQLColumnExpression, case, func, select
 
-from lms.certification.models import Certificate, CertificateStatus
+from lms.certification.models import Certificate, CertificateStatus, status_is
 from lms.extensions import db
 
 __all__ = ["FAR_FUTURE", "ActiveCertificate", "active_certificate_columns", "active_from_row",
@@ -30,7 +30,7 @@ def certificate_rows(user_ids: Select[int] | None = None
     `active` is 1 when a certificate is active (expired or not); `expires_on` is its expiry
     date, FAR_FUTURE when it never expires, NULL when none is active.
     """
-    is_active = Certificate.status == CertificateStatus.ACTIVE
+    is_active = status_is(CertificateStatus.ACTIVE)
     query = (select(Certificate.user_id.label("user_id"),
                    Certificate.program_slug.label("program_slug"),
                    func.count().label("issued"),
@@ -67,7 +67,7 @@ def active_certificate_columns(user_id: ColumnElement[int], program_slug: Column
     def column(value: Any, label: str) -> ColumnElement[Any]:
         return (select(value).where(Certificate.user_id == user_id,
                                     Certificate.program_slug == program_slug,
-                                    Certificate.status == CertificateStatus.ACTIVE)
+                                    status_is(CertificateStatus.ACTIVE))
                 .scalar_subquery().label(label))
 
     return [column(Certificate.code, "certificate_code"),

@@ -18,7 +18,7 @@ from lms.certification import signing
 from lms.certification.codes import InvalidCode, format_code, parse_code
 from lms.certification.eligibility import Eligibility, Records, counted_minutes, evaluate
 from lms.certification.figures import ActiveCertificate
-from lms.certification.models import Certificate, CertificateStatus, WalletCopy
+from lms.certification.models import Certificate, CertificateStatus, WalletCopy, status_is
 from lms.certification.sharing import ProfileEntry
 from lms.cohorts.services import profile_slug_for as cohort_profile
 from lms.extensions import db
@@ -126,7 +126,7 @@ def certificates_of(user_id: int) -> list[Certificate]:
 _ACTIVE_CERTIFICATE = select(Certificate).where(
     Certificate.user_id == bindparam("user_id"),
     Certificate.program_slug == bindparam("program_slug"),
-    Certificate.status == CertificateStatus.ACTIVE)
+    status_is(CertificateStatus.ACTIVE))
 
 
 def active_certificate(user_id: int, program_slug: str) -> Certificate | None:
@@ -178,7 +178,7 @@ def certificates_expiring(today: date, within_days: int) -> list[tuple[Certifica
     """Return active certificates expiring within the days given, with renewal hours needed."""
     last_day = date.fromordinal(today.toordinal() + within_days)
     query = (select(Certificate)
-             .where(Certificate.status == CertificateStatus.ACTIVE,
+             .where(status_is(CertificateStatus.ACTIVE),
                     Certificate.expires_on.is_not(None), Certificate.expires_on >= today,
                     Certificate.expires_on <= last_day)
              .order_by(Certificate.id))

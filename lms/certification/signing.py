@@ -23,7 +23,7 @@ from lms.certification.credentials.keys import (
     verification_method_id,
 )
 from lms.certification.credentials.verification import ThisIssuer
-from lms.certification.models import Certificate, CertificateStatus, IssuerKey
+from lms.certification.models import Certificate, CertificateStatus, IssuerKey, status_is
 from lms.config import ConfigError
 from lms.extensions import db
 
@@ -141,7 +141,7 @@ def status_list_url() -> str:
 def revoked_indexes() -> set[int]:
     """Return the status-list indexes of revoked certificates."""
     query = select(Certificate.status_index).where(
-        Certificate.status == CertificateStatus.REVOKED)
+        status_is(CertificateStatus.REVOKED))
     return set(db.session.scalars(query))
 
 

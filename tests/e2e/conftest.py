@@ -72,7 +72,10 @@ class LiveServer:
         """Run a `flask --app wsgi` command against this server's database."""
         result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args],
                                 cwd=ROOT, env=self.env, capture_output=True, text=True,
-                                timeout=120, check=True)
+                                timeout=120)
+        # Say what the command printed: a bare exit status hides why set-up failed.
+        assert result.returncode == 0, (f"flask {' '.join(args)} exited {result.returncode}:\n"
+                                        f"{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
         return result.stdout
 
 
