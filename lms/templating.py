@@ -8,11 +8,12 @@ from functools import lru_cache
 from typing import Any
 
 from flask import Flask, request, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from lms.certification.codes import format_code
 from lms.markdown import render_user_markdown, without_bidi_controls
 from lms.practice import labels
+from lms.security import kept_csrf_token
 from lms.timezones import format_datetime, format_time, local_date
 from lms.wording import opens_again
 
@@ -88,6 +89,37 @@ def layout_urls(app: Flask) -> Callable[..., str]:
     return layout_url
 
 
+#: Stands in a kept header for the session's CSRF token, the one part that is the person's own.
+_TOKEN_MARK = "@@lantern-csrf-token@@"
+SITE_HEADERS_KEPT = 512
+
+
+def site_headers(app: Flask) -> Callable[[Any], Markup]:
+    """Return the layout's header for the signed-in person, rendered once per role and page.
+
+    The header (brand, navigation with the current page marked, the sign-out button) depends
+    only on the mount point, the person's role and the endpoint, yet rendering it was about
+    150 µs of every page. The sign-out button's CSRF token is put in on every request, so no
+    person ever sees another's. Debug mode keeps nothing, so edited templates show at once.
+    """
+    kept: dict[tuple[str, str | None, str], str] = {}
+
+    def site_header(user: Any) -> Markup:
+        role = user.role.value if user is not None and user.is_authenticated else None
+        key = (request.script_root, role, request.endpoint or "")
+        html = kept.get(key)
+        if html is None:
+            html = app.jinja_env.get_template("_site_header.html").render(
+                role=role, endpoint=key[2], csrf_token=lambda: _TOKEN_MARK)
+            if not app.debug and len(kept) < SITE_HEADERS_KEPT:
+                kept[key] = html
+        if role is None:
+            return Markup(html)
+        return Markup(html.replace(_TOKEN_MARK, str(escape(kept_csrf_token()))))
+
+    return site_header
+
+
 def init_templating(app: Flask) -> None:
     """Register the app-wide filters and globals."""
     app.jinja_env.filters.update({
@@ -112,6 +144,7 @@ def init_templating(app: Flask) -> None:
         "competency_names": labels.competency_names,
         "modality_label": labels.modality_label,
         "layout_url": layout_urls(app),
+        "site_header": site_headers(app),
     })
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

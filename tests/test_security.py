@@ -226,3 +226,32 @@ def test_the_layout_token_is_signed_once_per_session_token_and_key(app, people, 
     response = client.post("/sign-out", data={"csrf_token": rotated})
     assert response.status_code == 302
     assert client.get("/").headers["Location"].endswith("/sign-in")
+
+
+def test_the_kept_header_marks_the_page_and_carries_each_person_their_own_token(app, people):
+    """The header is rendered once per role and page; the sign-out token is still per session."""
+    from tests.conftest import csrf_token
+
+    pages = {}
+    for email in ("trainee@example.org", "supervisor@example.org"):
+        client = app.test_client()
+        client.post("/sign-in", data={"email": email, "password": PASSWORD,
+                                      "csrf_token": csrf_token(client, "/sign-in")})
+        home = client.get("/").get_data(as_text=True)
+        again = client.get("/").get_data(as_text=True)
+        account = client.get("/account").get_data(as_text=True)
+        pages[email] = (client, _sign_out_token(home), home, account)
+        # The account page's forms sign the token afresh (Flask-WTF), so only the start page
+        # is compared: it shows the kept signature.
+        assert _sign_out_token(again) == _sign_out_token(home)
+        assert '<a href="/" aria-current="page">Home</a>' in home
+        assert '<a href="/account" aria-current="page">Account</a>' in account
+        assert 'aria-current="page">Home</a>' not in account
+    trainee, supervisor = pages["trainee@example.org"], pages["supervisor@example.org"]
+    assert trainee[1] != supervisor[1]
+    assert ">Practice</a>" in trainee[2] and ">Review queue</a>" not in trainee[2]
+    assert ">Review queue</a>" in supervisor[2] and ">Practice</a>" not in supervisor[2]
+    # Each token signs out only its own session.
+    assert trainee[0].post("/sign-out", data={"csrf_token": supervisor[1]}).status_code == 400
+    assert trainee[0].post("/sign-out", data={"csrf_token": trainee[1]}).status_code == 302
+    assert "@@" not in trainee[2] + supervisor[3]
