@@ -93,11 +93,12 @@ def _waiting_for_supervisor() -> list[ColumnElement[bool]]:
 def queue_statement(catalog: Catalog) -> Select[*tuple[Any, ...]]:
     """Return the page select: waiting entries of one supervisor's trainees, oldest first."""
     entry = PracticeEntry
-    # The page first; the names and last comment are then joined for its rows only. The total
-    # is a scalar subquery run once, through the same index: as count(*) OVER () it made
-    # SQLite carry every waiting entry through the window before LIMIT (223 against 90 µs
-    # for 120 waiting entries).
-    page = (select(entry.id, entry.submitted_at)
+    # The page (and the total, worked out before LIMIT) first; the names and last comment are
+    # then joined for its rows only. The window also keeps SQLite on the trainees' index: with
+    # the total as a scalar subquery instead (about 130 µs less on a queue of 120), it read the
+    # page in (state, submitted_at) order through every waiting entry of every supervisor,
+    # 2.4 to 207 ms at 100,000 trainees (docs/performance.md).
+    page = (select(entry.id, entry.submitted_at, func.count().over().label("total"))
             .where(*_waiting_for_supervisor())
             .order_by(entry.submitted_at, entry.id)
             .limit(bindparam("limit")).offset(bindparam("offset")).subquery("page"))
@@ -130,7 +131,7 @@ def queue_statement(catalog: Catalog) -> Select[*tuple[Any, ...]]:
                    commented.comment.label("last_comment"),
                    commenter.display_name.label("last_commenter"),
                    first_program.label("first_program"), approved.label("approved_minutes"),
-                   _count_statement().scalar_subquery().label("total"))
+                   page.c.total)
             .select_from(page)
             .join(entry, entry.id == page.c.id)
             .join(trainee, trainee.id == entry.trainee_id)
@@ -178,11 +179,11 @@ def _item(row: Any) -> QueueItem:
 class QueuePage(Pagination):
     """Flask-SQLAlchemy's pagination over the queue statement, reading page and total at once.
 
-    Every row of the page carries the total (a scalar subquery of the statement). A page past
-    the end has no rows to carry it: only then is it counted apart.
+    `count(*) OVER ()` is worked out before LIMIT and OFFSET, so every row of the page carries
+    the total. A page past the end has no rows to carry it: only then is it counted apart.
     """
 
-    _carried_total: int | None = None
+    _window_total: int | None = None
 
     def _query_items(self) -> list[Any]:
         # A plain Core read on the session's connection: no ORM entities, so no ORM layer.
@@ -190,12 +191,12 @@ class QueuePage(Pagination):
             "supervisor_id": self._query_args["supervisor_id"], "limit": self.per_page,
             "offset": self._query_offset}).all()
         if rows:
-            self._carried_total = int(rows[0].total)
+            self._window_total = int(rows[0].total)
         return [_item(row) for row in rows]
 
     def _query_count(self) -> int:
-        if self._carried_total is not None:
-            return self._carried_total
+        if self._window_total is not None:
+            return self._window_total
         if self.page == 1:
             return 0
         return int(db.session.scalar(_count_statement(),
